@@ -1,0 +1,284 @@
+//! One [`Config`], read from a TOML file and the environment, validated before anything starts.
+//!
+//! Lookup order for the file: `--config PATH`, then `$RUNCLUB_CONFIG`, then
+//! `config/runclub-bot.toml` if it exists; without a file every default applies, so a fresh clone
+//! works as it is. Relative paths are taken from the working directory. Every bad value is
+//! reported with its key (`matcher.ask_answer must be ...`), all at once.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The default place of the configuration file, relative to the working directory.
+pub const DEFAULT_PATH: &str = "config/runclub-bot.toml";
+/// Discord's hard limit on a message's content.
+pub const DISCORD_MESSAGE_LIMIT: usize = 2000;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Directory of the knowledge files.
+    pub knowledge_dir: PathBuf,
+    /// Directory for the bot's own state (settings store, registration hash).
+    pub data_dir: PathBuf,
+    pub matcher: MatcherConfig,
+    pub reply: ReplyConfig,
+    pub discord: DiscordConfig,
+    pub log: LogConfig,
+}
+
+/// Thresholds of the two decisions (see `engine`), and the matcher's blend.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MatcherConfig {
+    /// Ask mode: answer at or above this confidence.
+    pub ask_answer: f32,
+    /// Ask mode: offer "did you mean" entries at or above this confidence.
+    pub ask_suggest: f32,
+    /// How many "did you mean" entries at most (Discord shows them as buttons).
+    pub max_suggestions: usize,
+    /// Auto mode: reply on its own only at or above this confidence.
+    pub auto_answer: f32,
+    /// Auto mode: the best entry must beat the runner-up by this much.
+    pub auto_margin: f32,
+    /// Weight of the closest-example-question similarity in the score (the rest is coverage).
+    pub phrasing_weight: f32,
+    /// Weight of a word the knowledge never uses, relative to the rarest word it does use.
+    pub unknown_word_weight: f32,
+    /// Confidence multiplier when the message names none of the topic terms.
+    pub off_topic_factor: f32,
+    /// Confidence multiplier when the message names a subject the knowledge does not cover.
+    pub out_of_scope_factor: f32,
+    /// Confidence multiplier (ask mode) when the message does not read as a question.
+    pub not_a_question_factor: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplyConfig {
+    /// Longest reply the bot sends (characters); at most Discord's 2000.
+    pub max_chars: usize,
+    /// Entry used to answer a warning-sign message that matches nothing more specific.
+    pub fallback_entry: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscordConfig {
+    /// File holding the bot token, used when `DISCORD_TOKEN` is not set.
+    pub token_file: Option<PathBuf>,
+    /// Base URL of the Discord API. Unset in production; tests point it at a fake.
+    pub api_base: Option<String>,
+    /// Register commands in this server only (instant, for development) instead of globally.
+    pub dev_guild_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Plain,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `plain` or `json`.
+    pub format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            knowledge_dir: PathBuf::from("knowledge"),
+            data_dir: PathBuf::from("data"),
+            matcher: MatcherConfig::default(),
+            reply: ReplyConfig::default(),
+            discord: DiscordConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for MatcherConfig {
+    fn default() -> Self {
+        MatcherConfig {
+            ask_answer: 0.40,
+            ask_suggest: 0.22,
+            max_suggestions: 3,
+            auto_answer: 0.50,
+            auto_margin: 0.05,
+            phrasing_weight: 0.6,
+            unknown_word_weight: 0.6,
+            off_topic_factor: 0.5,
+            out_of_scope_factor: 0.4,
+            not_a_question_factor: 0.6,
+        }
+    }
+}
+
+impl Default for ReplyConfig {
+    fn default() -> Self {
+        ReplyConfig {
+            max_chars: 1900,
+            fallback_entry: "see-a-physio".into(),
+        }
+    }
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            token_file: None,
+            api_base: None,
+            dev_guild_id: None,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: LogFormat::Plain,
+        }
+    }
+}
+
+/// A configuration that could not be read, or values that are out of range.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid configuration ({}):\n{}", .origin, .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        origin: String,
+        problems: Vec<String>,
+    },
+}
+
+impl Config {
+    /// Reads the configuration (see the module docs for the lookup order) and applies the
+    /// environment overrides `RUNCLUB_KNOWLEDGE_DIR`, `RUNCLUB_DATA_DIR` and `DISCORD_API_BASE`.
+    pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigError> {
+        let env_path = std::env::var_os("RUNCLUB_CONFIG").map(PathBuf::from);
+        let path = explicit
+            .map(Path::to_path_buf)
+            .or(env_path)
+            .or_else(|| locate(Path::new(DEFAULT_PATH)));
+        let mut config = match &path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.clone(),
+                    source,
+                })?;
+                Self::parse(&text, p)?
+            }
+            None => Config::default(),
+        };
+        if let Some(dir) = std::env::var_os("RUNCLUB_KNOWLEDGE_DIR") {
+            config.knowledge_dir = dir.into();
+        }
+        if let Some(dir) = std::env::var_os("RUNCLUB_DATA_DIR") {
+            config.data_dir = dir.into();
+        }
+        if let Ok(base) = std::env::var("DISCORD_API_BASE") {
+            if !base.is_empty() {
+                config.discord.api_base = Some(base);
+            }
+        }
+        if let Some(found) = locate(&config.knowledge_dir) {
+            config.knowledge_dir = found;
+        }
+        let origin = path.map_or("defaults".to_string(), |p| p.display().to_string());
+        config.validate().map_err(|problems| ConfigError::Invalid { origin, problems })?;
+        Ok(config)
+    }
+
+    /// Parses TOML text; `path` only names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// Every out-of-range value, each named by its key.
+    pub fn validate(&self) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        let m = &self.matcher;
+        let unit = [
+            ("matcher.ask_answer", m.ask_answer),
+            ("matcher.ask_suggest", m.ask_suggest),
+            ("matcher.auto_answer", m.auto_answer),
+            ("matcher.auto_margin", m.auto_margin),
+            ("matcher.phrasing_weight", m.phrasing_weight),
+            ("matcher.unknown_word_weight", m.unknown_word_weight),
+            ("matcher.off_topic_factor", m.off_topic_factor),
+            ("matcher.out_of_scope_factor", m.out_of_scope_factor),
+            ("matcher.not_a_question_factor", m.not_a_question_factor),
+        ];
+        for (key, v) in unit {
+            if !(0.0..=1.0).contains(&v) || v.is_nan() {
+                problems.push(format!("{key} must be between 0 and 1 (got {v})"));
+            }
+        }
+        if m.ask_suggest > m.ask_answer {
+            problems.push(format!(
+                "matcher.ask_suggest ({}) must not be above matcher.ask_answer ({})",
+                m.ask_suggest, m.ask_answer
+            ));
+        }
+        if !(1..=5).contains(&m.max_suggestions) {
+            problems.push(format!(
+                "matcher.max_suggestions must be between 1 and 5, the buttons Discord fits in a row (got {})",
+                m.max_suggestions
+            ));
+        }
+        if !(200..=DISCORD_MESSAGE_LIMIT).contains(&self.reply.max_chars) {
+            problems.push(format!(
+                "reply.max_chars must be between 200 and {DISCORD_MESSAGE_LIMIT} (got {})",
+                self.reply.max_chars
+            ));
+        }
+        if self.reply.fallback_entry.trim().is_empty() {
+            problems.push("reply.fallback_entry must name a knowledge entry".into());
+        }
+        if let Some(base) = &self.discord.api_base {
+            if !(base.starts_with("http://") || base.starts_with("https://")) || base.ends_with('/') {
+                problems.push(format!(
+                    "discord.api_base must be a URL like http://127.0.0.1:8080, with no trailing slash (got `{base}`)"
+                ));
+            }
+        }
+        if self.knowledge_dir.as_os_str().is_empty() {
+            problems.push("knowledge_dir must not be empty".into());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// Finds a relative path: in the working directory first, then beside the executable's
+/// ancestors (a binary in `target/release` run from elsewhere), then in the source checkout it
+/// was built from. Absolute paths, and paths found nowhere, are returned as given (`None` for
+/// the latter), so that the error names the path the operator wrote.
+fn locate(path: &Path) -> Option<PathBuf> {
+    if path.is_absolute() || path.exists() {
+        return path.exists().then(|| path.to_path_buf());
+    }
+    let beside_exe = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().skip(1).map(|d| d.join(path)).find(|p| p.exists()));
+    beside_exe.or_else(|| {
+        let built = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        built.exists().then_some(built)
+    })
+}

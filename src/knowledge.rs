@@ -1,0 +1,654 @@
+//! The knowledge files (`knowledge/*.json`): serde types at the edge, a validated
+//! [`KnowledgeBase`] inside.
+//!
+//! Every file is a JSON object with an optional `entries` array and an optional `lexicon`
+//! object; the files of a directory are merged. Loading reports *every* problem it can find,
+//! each with file, line and column (of the JSON error, or of the entry or field at fault) and the
+//! entry id, so that a moderator fixing a file fixes it in one pass. A knowledge base that has any
+//! problem is never returned: callers keep what they had (see `reload` in the Discord adapter).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// Longest answer accepted: with title, sources and the physio prompt a reply must stay well
+/// under Discord's 2000-character limit.
+pub const MAX_ANSWER_CHARS: usize = 1200;
+/// Titles become button labels and autocomplete choices, which Discord caps at 80 and 100.
+pub const MAX_TITLE_CHARS: usize = 80;
+pub const MAX_QUESTION_CHARS: usize = 300;
+pub const MIN_QUESTIONS: usize = 2;
+
+/// One problem found in the knowledge files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub entry: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        if let Some(id) = &self.entry {
+            write!(f, "entry `{id}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Why a knowledge directory could not be loaded: the full list of problems.
+#[derive(Debug, thiserror::Error)]
+#[error("{} problem(s) in the knowledge files:\n{}", .problems.len(), render(.problems))]
+pub struct LoadError {
+    pub problems: Vec<Problem>,
+}
+
+fn render(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A source an answer rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub title: String,
+    #[serde(default)]
+    pub year: Option<u16>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.title)?;
+        if let Some(y) = self.year {
+            write!(f, " ({y})")?;
+        }
+        if let Some(u) = &self.url {
+            // Angle brackets stop Discord from unfurling a preview under every answer.
+            write!(f, " <{u}>")?;
+        }
+        Ok(())
+    }
+}
+
+/// A validated knowledge entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub id: String,
+    pub title: String,
+    pub topic: Option<String>,
+    pub questions: Vec<String>,
+    pub keywords: Vec<String>,
+    pub answer: String,
+    pub sources: Vec<Source>,
+    pub related: Vec<String>,
+    pub reviewed: String,
+}
+
+/// A synonym group: every variant means `term`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Synonym {
+    pub term: String,
+    pub variants: Vec<String>,
+}
+
+/// A subject members ask about that the knowledge deliberately does not cover.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutOfScope {
+    pub subject: String,
+    pub variants: Vec<String>,
+}
+
+/// Words and phrases the matcher needs, kept in data so that a moderator can extend them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lexicon {
+    #[serde(default)]
+    pub synonyms: Vec<Synonym>,
+    #[serde(default)]
+    pub spellings: BTreeMap<String, String>,
+    #[serde(default)]
+    pub false_friends: Vec<String>,
+    #[serde(default)]
+    pub topic_terms: Vec<String>,
+    #[serde(default)]
+    pub out_of_scope: Vec<OutOfScope>,
+}
+
+/// The validated knowledge: entries in file order, plus the merged lexicon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnowledgeBase {
+    pub entries: Vec<Entry>,
+    pub lexicon: Lexicon,
+    pub files: usize,
+}
+
+impl KnowledgeBase {
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    pub fn question_count(&self) -> usize {
+        self.entries.iter().map(|e| e.questions.len()).sum()
+    }
+
+    /// Distinct sources across all entries.
+    pub fn source_count(&self) -> usize {
+        self.entries
+            .iter()
+            .flat_map(|e| e.sources.iter())
+            .collect::<HashSet<_>>()
+            .len()
+    }
+
+    /// Loads and validates every `*.json` file in `dir` (sorted by name).
+    pub fn load_dir(dir: &Path) -> Result<Self, LoadError> {
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+                .collect(),
+            Err(e) => {
+                return Err(LoadError {
+                    problems: vec![Problem {
+                        file: dir.to_path_buf(),
+                        line: 0,
+                        column: 0,
+                        entry: None,
+                        message: format!("cannot read the knowledge directory: {e}"),
+                    }],
+                })
+            }
+        };
+        files.sort();
+        let mut sources = Vec::with_capacity(files.len());
+        let mut problems = Vec::new();
+        for path in files {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => sources.push((path, text)),
+                Err(e) => problems.push(Problem {
+                    file: path,
+                    line: 0,
+                    column: 0,
+                    entry: None,
+                    message: format!("cannot read file: {e}"),
+                }),
+            }
+        }
+        let refs: Vec<(&Path, &str)> = sources.iter().map(|(p, t)| (p.as_path(), t.as_str())).collect();
+        match Self::from_sources(&refs) {
+            Ok(kb) if problems.is_empty() => Ok(kb),
+            Ok(_) => Err(LoadError { problems }),
+            Err(mut e) => {
+                problems.append(&mut e.problems);
+                Err(LoadError { problems })
+            }
+        }
+    }
+
+    /// Parses and validates in-memory files (name, text): the core of [`load_dir`], and what
+    /// the tests call.
+    pub fn from_sources(files: &[(&Path, &str)]) -> Result<Self, LoadError> {
+        let mut problems = Vec::new();
+        let mut entries: Vec<(Entry, Position)> = Vec::new();
+        let mut lexicon = Lexicon::default();
+        let mut lexicon_seen = false;
+        for (path, text) in files {
+            let parsed = parse_file(path, text, &mut problems);
+            for (entry, pos) in parsed.entries {
+                entries.push((entry, pos));
+            }
+            if let Some(lex) = parsed.lexicon {
+                lexicon_seen = true;
+                lexicon.synonyms.extend(lex.synonyms);
+                lexicon.spellings.extend(lex.spellings);
+                lexicon.false_friends.extend(lex.false_friends);
+                lexicon.topic_terms.extend(lex.topic_terms);
+                lexicon.out_of_scope.extend(lex.out_of_scope);
+            }
+        }
+
+        // Cross-entry checks: unique ids, known cross-references.
+        let mut first_seen: HashMap<&str, &Position> = HashMap::new();
+        for (entry, pos) in &entries {
+            if let Some(prev) = first_seen.get(entry.id.as_str()) {
+                problems.push(pos.problem(
+                    Some(&entry.id),
+                    format!(
+                        "duplicate id (first defined at {}:{}:{})",
+                        prev.file.display(),
+                        prev.line,
+                        prev.column
+                    ),
+                ));
+            } else {
+                first_seen.insert(&entry.id, pos);
+            }
+        }
+        for (entry, pos) in &entries {
+            for r in &entry.related {
+                if r == &entry.id {
+                    problems.push(pos.field("related", Some(&entry.id), "refers to itself".into()));
+                } else if !first_seen.contains_key(r.as_str()) {
+                    problems.push(pos.field(
+                        "related",
+                        Some(&entry.id),
+                        format!("unknown cross-reference `{r}`"),
+                    ));
+                }
+            }
+        }
+        if entries.is_empty() && problems.is_empty() {
+            let file = files.first().map(|(p, _)| p.to_path_buf()).unwrap_or_default();
+            problems.push(Problem {
+                file,
+                line: 0,
+                column: 0,
+                entry: None,
+                message: "no entries: the knowledge needs at least one".into(),
+            });
+        }
+        if !lexicon_seen && !entries.is_empty() {
+            let file = files.first().map(|(p, _)| p.to_path_buf()).unwrap_or_default();
+            problems.push(Problem {
+                file,
+                line: 0,
+                column: 0,
+                entry: None,
+                message: "no `lexicon` in any file: synonyms and topic terms are required".into(),
+            });
+        }
+        if problems.is_empty() {
+            Ok(KnowledgeBase {
+                entries: entries.into_iter().map(|(e, _)| e).collect(),
+                lexicon,
+                files: files.len(),
+            })
+        } else {
+            Err(LoadError { problems })
+        }
+    }
+}
+
+/// Where something starts in a file: a slice of the file's text, so that fields inside it can
+/// be located too.
+struct Position {
+    file: PathBuf,
+    line: usize,
+    column: usize,
+    /// Byte offset of the slice in the file, and the slice itself.
+    offset: usize,
+    raw: String,
+    text: std::sync::Arc<str>,
+}
+
+impl Position {
+    fn problem(&self, entry: Option<&str>, message: String) -> Problem {
+        Problem {
+            file: self.file.clone(),
+            line: self.line,
+            column: self.column,
+            entry: entry.map(str::to_owned),
+            message,
+        }
+    }
+
+    /// A problem pointed at `"field"` inside this slice (or at the slice when it is absent).
+    fn field(&self, field: &str, entry: Option<&str>, message: String) -> Problem {
+        let key = format!("\"{field}\"");
+        match self.raw.find(&key) {
+            Some(at) => {
+                let (line, column) = line_col(&self.text, self.offset + at);
+                Problem {
+                    file: self.file.clone(),
+                    line,
+                    column,
+                    entry: entry.map(str::to_owned),
+                    message: format!("`{field}` {message}"),
+                }
+            }
+            None => self.problem(entry, format!("`{field}` {message}")),
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[derive(Deserialize)]
+struct RawFile<'a> {
+    #[serde(borrow, default)]
+    entries: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    lexicon: Option<&'a RawValue>,
+    #[serde(flatten)]
+    extra: BTreeMap<String, Value>,
+}
+
+/// An entry as written: every field optional so that all missing ones can be reported at once.
+#[derive(Deserialize)]
+struct RawEntry {
+    id: Option<String>,
+    title: Option<String>,
+    topic: Option<String>,
+    questions: Option<Vec<String>>,
+    keywords: Option<Vec<String>>,
+    answer: Option<String>,
+    sources: Option<Vec<Source>>,
+    related: Option<Vec<String>>,
+    reviewed: Option<String>,
+    #[serde(flatten)]
+    extra: BTreeMap<String, Value>,
+}
+
+struct ParsedFile {
+    entries: Vec<(Entry, Position)>,
+    lexicon: Option<Lexicon>,
+}
+
+fn json_problem(path: &Path, text: &str, base: usize, e: &serde_json::Error) -> Problem {
+    // serde_json's line/column are relative to the slice it parsed; shift them to the file.
+    let (base_line, base_col) = line_col(text, base);
+    let line = base_line + e.line().saturating_sub(1);
+    let column = if e.line() <= 1 { base_col + e.column().saturating_sub(1) } else { e.column() };
+    let msg = e.to_string();
+    // Drop serde_json's own " at line X column Y": we print a better position in front.
+    let msg = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m).to_string();
+    Problem {
+        file: path.to_path_buf(),
+        line,
+        column,
+        entry: None,
+        message: msg,
+    }
+}
+
+fn parse_file(path: &Path, text: &str, problems: &mut Vec<Problem>) -> ParsedFile {
+    let mut out = ParsedFile {
+        entries: Vec::new(),
+        lexicon: None,
+    };
+    let shared: std::sync::Arc<str> = std::sync::Arc::from(text);
+    let file: RawFile = match serde_json::from_str(text) {
+        Ok(f) => f,
+        Err(e) => {
+            problems.push(json_problem(path, text, 0, &e));
+            return out;
+        }
+    };
+    let offset_of = |raw: &RawValue| raw.get().as_ptr() as usize - text.as_ptr() as usize;
+    let whole = Position {
+        file: path.to_path_buf(),
+        line: 1,
+        column: 1,
+        offset: 0,
+        raw: text.to_string(),
+        text: shared.clone(),
+    };
+    for key in file.extra.keys() {
+        problems.push(whole.field(key, None, "is not a known top-level field (expected `entries` or `lexicon`)".into()));
+    }
+    if file.entries.is_none() && file.lexicon.is_none() {
+        problems.push(whole.problem(None, "file has neither `entries` nor `lexicon`".into()));
+    }
+    if let Some(raw) = file.lexicon {
+        let offset = offset_of(raw);
+        match serde_json::from_str::<Lexicon>(raw.get()) {
+            Ok(lex) => {
+                let (line, column) = line_col(text, offset);
+                let pos = Position {
+                    file: path.to_path_buf(),
+                    line,
+                    column,
+                    offset,
+                    raw: raw.get().to_string(),
+                    text: shared.clone(),
+                };
+                validate_lexicon(&lex, &pos, problems);
+                out.lexicon = Some(lex);
+            }
+            Err(e) => problems.push(json_problem(path, text, offset, &e)),
+        }
+    }
+    for raw in file.entries.unwrap_or_default() {
+        let offset = offset_of(raw);
+        let (line, column) = line_col(text, offset);
+        let pos = Position {
+            file: path.to_path_buf(),
+            line,
+            column,
+            offset,
+            raw: raw.get().to_string(),
+            text: shared.clone(),
+        };
+        match serde_json::from_str::<RawEntry>(raw.get()) {
+            Ok(entry) => {
+                if let Some(e) = validate_entry(entry, &pos, problems) {
+                    out.entries.push((e, pos));
+                }
+            }
+            Err(e) => problems.push(json_problem(path, text, offset, &e)),
+        }
+    }
+    out
+}
+
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
+fn is_valid_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
+        return false;
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (parts[0].parse::<u32>(), parts[1].parse::<u32>(), parts[2].parse::<u32>()) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1900..=2200).contains(&y) && (1..=days).contains(&d)
+}
+
+/// Turns a raw entry into a domain entry, pushing a problem for everything wrong with it.
+/// Returns `None` when the entry is unusable (no valid id), so later checks don't cascade.
+fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) -> Option<Entry> {
+    let before = problems.len();
+    let id = raw.id.clone().unwrap_or_default();
+    let label = (!id.is_empty()).then_some(id.as_str());
+    match &raw.id {
+        None => problems.push(pos.problem(None, "missing field `id`".into())),
+        Some(i) if !is_valid_id(i) => problems.push(pos.field(
+            "id",
+            label,
+            "must be lower-case letters, digits and dashes (like `itb-not-a-muscle`)".into(),
+        )),
+        _ => {}
+    }
+    for key in raw.extra.keys() {
+        problems.push(pos.field(key, label, "is not a known field (typo?)".into()));
+    }
+    let mut require = |name: &str, value: &Option<String>, max: usize| -> String {
+        match value {
+            None => {
+                problems.push(pos.problem(label, format!("missing field `{name}`")));
+                String::new()
+            }
+            Some(v) if v.trim().is_empty() => {
+                problems.push(pos.field(name, label, "is empty".into()));
+                String::new()
+            }
+            Some(v) if v.chars().count() > max => {
+                problems.push(pos.field(
+                    name,
+                    label,
+                    format!("is too long: {} characters, at most {max}", v.chars().count()),
+                ));
+                v.trim().to_string()
+            }
+            Some(v) => v.trim().to_string(),
+        }
+    };
+    let title = require("title", &raw.title, MAX_TITLE_CHARS);
+    let answer = require("answer", &raw.answer, MAX_ANSWER_CHARS);
+    let reviewed = require("reviewed", &raw.reviewed, 10);
+    if !reviewed.is_empty() && !is_valid_date(&reviewed) {
+        problems.push(pos.field("reviewed", label, format!("`{reviewed}` is not a date like 2026-01-31")));
+    }
+    let questions = match raw.questions {
+        None => {
+            problems.push(pos.problem(label, "missing field `questions`".into()));
+            Vec::new()
+        }
+        Some(qs) => {
+            if qs.len() < MIN_QUESTIONS {
+                problems.push(pos.field(
+                    "questions",
+                    label,
+                    format!("has {} example(s); give at least {MIN_QUESTIONS} natural phrasings", qs.len()),
+                ));
+            }
+            for (i, q) in qs.iter().enumerate() {
+                if q.trim().is_empty() {
+                    problems.push(pos.field("questions", label, format!("item {} is empty", i + 1)));
+                } else if q.chars().count() > MAX_QUESTION_CHARS {
+                    problems.push(pos.field(
+                        "questions",
+                        label,
+                        format!("item {} is longer than {MAX_QUESTION_CHARS} characters", i + 1),
+                    ));
+                }
+            }
+            qs.into_iter().map(|q| q.trim().to_string()).collect()
+        }
+    };
+    let sources = match raw.sources {
+        None => {
+            problems.push(pos.problem(label, "missing field `sources`: every answer needs a source".into()));
+            Vec::new()
+        }
+        Some(s) if s.is_empty() => {
+            problems.push(pos.field("sources", label, "is empty: every answer needs a source".into()));
+            s
+        }
+        Some(s) => {
+            for src in &s {
+                if src.title.trim().is_empty() {
+                    problems.push(pos.field("sources", label, "has a source with an empty title".into()));
+                }
+                if let Some(y) = src.year {
+                    if !(1900..=2100).contains(&y) {
+                        problems.push(pos.field("sources", label, format!("has an unlikely year {y}")));
+                    }
+                }
+                if let Some(u) = &src.url {
+                    if !(u.starts_with("https://") || u.starts_with("http://")) {
+                        problems.push(pos.field("sources", label, format!("has a url that is not a web link: `{u}`")));
+                    }
+                }
+            }
+            s
+        }
+    };
+    if problems.len() > before && label.is_none() {
+        return None;
+    }
+    Some(Entry {
+        id,
+        title,
+        topic: raw.topic,
+        questions,
+        keywords: raw.keywords.unwrap_or_default(),
+        answer,
+        sources,
+        related: raw.related.unwrap_or_default(),
+        reviewed,
+    })
+}
+
+fn validate_lexicon(lex: &Lexicon, pos: &Position, problems: &mut Vec<Problem>) {
+    let mut owner: HashMap<Vec<String>, &str> = HashMap::new();
+    for s in &lex.synonyms {
+        if s.term.trim().is_empty() {
+            problems.push(pos.field("synonyms", None, "has a group with an empty `term`".into()));
+        }
+        if s.variants.is_empty() {
+            problems.push(pos.field("synonyms", None, format!("group `{}` has no variants", s.term)));
+        }
+        for v in &s.variants {
+            let key = crate::text::fold_words(v);
+            if key.is_empty() {
+                problems.push(pos.field("synonyms", None, format!("group `{}` has an empty variant", s.term)));
+                continue;
+            }
+            if let Some(other) = owner.insert(key, &s.term) {
+                if other != s.term {
+                    problems.push(pos.field(
+                        "synonyms",
+                        None,
+                        format!("variant `{v}` belongs to both `{other}` and `{}`", s.term),
+                    ));
+                }
+            }
+        }
+    }
+    for o in &lex.out_of_scope {
+        if o.subject.trim().is_empty() || o.variants.is_empty() {
+            problems.push(pos.field("out_of_scope", None, "needs a `subject` and at least one variant".into()));
+        }
+    }
+    for t in &lex.topic_terms {
+        if t.trim().is_empty() {
+            problems.push(pos.field("topic_terms", None, "has an empty term".into()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let t = "ab\ncdé f";
+        assert_eq!(line_col(t, 0), (1, 1));
+        assert_eq!(line_col(t, 3), (2, 1));
+        assert_eq!(line_col(t, t.find('f').unwrap()), (2, 5));
+    }
+
+    #[test]
+    fn dates() {
+        assert!(is_valid_date("2024-02-29"));
+        assert!(!is_valid_date("2023-02-29"));
+        assert!(!is_valid_date("2023-13-01"));
+        assert!(!is_valid_date("23-01-01"));
+    }
+}

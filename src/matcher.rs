@@ -1,0 +1,340 @@
+//! Question in, ranked candidates out. Pure: no I/O, no Discord.
+//!
+//! Each entry is indexed by the terms of its example questions, keywords and title (after the
+//! shared [`Normaliser`](crate::text::Normaliser)). A message is scored against every entry by
+//! two IDF-weighted measures, so that rare, telling words ("cadaver", "textured") count for more
+//! than words every entry shares ("roll"):
+//!
+//! - the cosine similarity with the entry's closest example question (phrasing), and
+//! - the share of the message's weight that the entry's vocabulary explains (coverage), which
+//!   falls when a message is about something else ("massage gun", "gels").
+//!
+//! The score is a weighted blend of the two, in `[0, 1]`. The [`Analysis`] also carries what the
+//! decisions in [`engine`](crate::engine) need beyond the ranking: whether the message names a
+//! topic of ours at all, whether it reads as a question, and which out-of-scope subjects it names.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::knowledge::KnowledgeBase;
+use crate::text::{LexiconSpec, Normalised, Normaliser};
+
+/// One ranked candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Index into [`KnowledgeBase::entries`].
+    pub entry: usize,
+    /// Blended similarity in `[0, 1]`.
+    pub score: f32,
+}
+
+/// What the matcher makes of a message.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub normalised: Normalised,
+    /// Best first; every entry with a non-zero score.
+    pub candidates: Vec<Candidate>,
+    /// The message names one of our topics (foam rolling, IT band, DOMS, warm-ups, ...).
+    pub on_topic: bool,
+    /// How much the message reads as a question or a claim put to the bot.
+    pub intent: Intent,
+}
+
+impl Analysis {
+    pub fn top(&self) -> Option<&Candidate> {
+        self.candidates.first()
+    }
+
+    /// Top score minus the best score of another entry.
+    pub fn margin(&self) -> f32 {
+        match (self.candidates.first(), self.candidates.get(1)) {
+            (Some(a), Some(b)) => a.score - b.score,
+            (Some(a), None) => a.score,
+            _ => 0.0,
+        }
+    }
+}
+
+/// Whether a message asks something. Chat that merely uses our words ("just foam rolled,
+/// feeling great") is `None`; the auto-reply decision requires at least `Likely`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Intent {
+    None,
+    Likely,
+    Clear,
+}
+
+#[derive(Debug)]
+struct IndexedEntry {
+    /// Unique terms of each example question.
+    questions: Vec<Vec<String>>,
+    /// Squared norm of each question's IDF vector.
+    question_norms: Vec<f32>,
+    /// Every term the entry uses: questions, keywords, title.
+    vocab: HashSet<String>,
+}
+
+/// The index over one knowledge base. Built once per (re)load; cheap to query.
+#[derive(Debug)]
+pub struct Matcher {
+    normaliser: Normaliser,
+    entries: Vec<IndexedEntry>,
+    idf: HashMap<String, f32>,
+    idf_unknown: f32,
+    topic_terms: HashSet<String>,
+    weights: MatchWeights,
+}
+
+/// How the two similarity measures are blended, and how much unknown words weigh.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchWeights {
+    /// Weight of the closest-question cosine; coverage gets the rest.
+    pub phrasing: f32,
+    /// Weight of a word the knowledge never uses, relative to the rarest known word.
+    pub unknown_word: f32,
+}
+
+impl Default for MatchWeights {
+    fn default() -> Self {
+        MatchWeights {
+            phrasing: 0.6,
+            unknown_word: 0.6,
+        }
+    }
+}
+
+impl Matcher {
+    pub fn new(kb: &KnowledgeBase, weights: MatchWeights) -> Self {
+        let lex = &kb.lexicon;
+        let mut known_words: Vec<String> = Vec::new();
+        let mut typo_targets: Vec<String> = Vec::new();
+        for e in &kb.entries {
+            known_words.extend(e.questions.iter().cloned());
+            known_words.push(e.answer.clone());
+            known_words.push(e.title.clone());
+            typo_targets.extend(e.keywords.iter().cloned());
+        }
+        for s in &lex.synonyms {
+            typo_targets.extend(s.variants.iter().cloned());
+        }
+        let spec = LexiconSpec {
+            synonyms: lex
+                .synonyms
+                .iter()
+                .map(|s| (s.term.clone(), s.variants.clone()))
+                .collect(),
+            spellings: lex.spellings.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
+            false_friends: lex.false_friends.clone(),
+            out_of_scope: lex
+                .out_of_scope
+                .iter()
+                .map(|o| (o.subject.clone(), o.variants.clone()))
+                .collect(),
+            known_words,
+            typo_targets,
+        };
+        let normaliser = Normaliser::new(&spec);
+
+        let mut indexed = Vec::with_capacity(kb.entries.len());
+        for e in &kb.entries {
+            let questions: Vec<Vec<String>> = e
+                .questions
+                .iter()
+                .map(|q| unique(normaliser.normalise_reference(q).terms))
+                .collect();
+            let mut vocab: HashSet<String> = questions.iter().flatten().cloned().collect();
+            vocab.extend(normaliser.normalise_reference(&e.title).terms);
+            for k in &e.keywords {
+                vocab.extend(normaliser.normalise_reference(k).terms);
+            }
+            indexed.push(IndexedEntry {
+                questions,
+                question_norms: Vec::new(),
+                vocab,
+            });
+        }
+
+        // Document frequency over entries: a term every entry uses tells us nothing.
+        let n = indexed.len() as f32;
+        let mut df: HashMap<&str, usize> = HashMap::new();
+        for e in &indexed {
+            for t in &e.vocab {
+                *df.entry(t.as_str()).or_default() += 1;
+            }
+        }
+        let idf: HashMap<String, f32> = df
+            .into_iter()
+            .map(|(t, d)| (t.to_string(), ((n + 1.0) / (d as f32 + 0.5)).ln()))
+            .collect();
+        let idf_max = ((n + 1.0) / 1.5).ln();
+        let idf_unknown = idf_max * weights.unknown_word;
+        for e in &mut indexed {
+            e.question_norms = e
+                .questions
+                .iter()
+                .map(|q| q.iter().map(|t| sq(idf.get(t).copied().unwrap_or(idf_unknown))).sum())
+                .collect();
+        }
+        let topic_terms = lex.topic_terms.iter().flat_map(|t| normaliser.terms_of(t)).collect();
+        Matcher {
+            normaliser,
+            entries: indexed,
+            idf,
+            idf_unknown,
+            topic_terms,
+            weights,
+        }
+    }
+
+    pub fn normaliser(&self) -> &Normaliser {
+        &self.normaliser
+    }
+
+    fn weight(&self, term: &str) -> f32 {
+        self.idf.get(term).copied().unwrap_or(self.idf_unknown)
+    }
+
+    /// Analyses a message: ranking, topic, intent.
+    pub fn analyse(&self, text: &str) -> Analysis {
+        let normalised = self.normaliser.normalise(text);
+        let terms = unique(normalised.terms.clone());
+        let on_topic = terms.iter().any(|t| self.topic_terms.contains(t));
+        let intent = intent(text, &normalised.words);
+        let candidates = self.rank(&terms);
+        Analysis {
+            normalised,
+            candidates,
+            on_topic,
+            intent,
+        }
+    }
+
+    fn rank(&self, terms: &[String]) -> Vec<Candidate> {
+        let total: f32 = terms.iter().map(|t| sq(self.weight(t))).sum();
+        if total <= 0.0 {
+            return Vec::new();
+        }
+        let mut out: Vec<Candidate> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| {
+                let covered: f32 = terms
+                    .iter()
+                    .filter(|t| e.vocab.contains(*t))
+                    .map(|t| sq(self.weight(t)))
+                    .sum();
+                let coverage = covered / total;
+                let phrasing = e
+                    .questions
+                    .iter()
+                    .zip(&e.question_norms)
+                    .map(|(q, norm)| {
+                        let shared: f32 = terms
+                            .iter()
+                            .filter(|t| q.contains(*t))
+                            .map(|t| sq(self.weight(t)))
+                            .sum();
+                        if *norm > 0.0 {
+                            shared / (total.sqrt() * norm.sqrt())
+                        } else {
+                            0.0
+                        }
+                    })
+                    .fold(0.0f32, f32::max);
+                let w = self.weights.phrasing;
+                let score = (w * phrasing + (1.0 - w) * coverage).clamp(0.0, 1.0);
+                (score > 0.0).then_some(Candidate { entry: i, score })
+            })
+            .collect();
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        out
+    }
+}
+
+fn sq(x: f32) -> f32 {
+    x * x
+}
+
+fn unique(mut terms: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    terms.retain(|t| seen.insert(t.clone()));
+    terms
+}
+
+/// Opening words that make a message a question even without a question mark.
+const QUESTION_OPENERS: &[&str] = &[
+    "what", "whats", "how", "hows", "why", "when", "where", "which", "who", "is", "are", "am",
+    "does", "do", "did", "can", "could", "should", "shall", "would", "will", "wont", "isnt",
+    "arent", "doesnt", "dont", "any", "anyone", "anybody", "best", "better", "worth", "ok",
+    "okay", "explain", "help", "advice", "tips",
+];
+
+/// Phrases anywhere in a message that put a question or a claim to the reader.
+const QUESTION_PHRASES: &[&[&str]] = &[
+    &["should", "i"], &["can", "i"], &["do", "i"], &["could", "i"], &["would", "it"],
+    &["will", "it"], &["will", "rolling"], &["is", "it"], &["is", "that"], &["is", "this"],
+    &["isnt", "it"], &["or", "nah"], &["true", "or"], &["change", "my", "mind"],
+    &["myth"], &["any", "tips"], &["any", "advice"], &["anyone", "know"], &["worth", "it"],
+    &["any", "point"], &["vs"], &["versus"], &["which", "wins"], &["which", "one"],
+    &["does", "it"], &["do", "they"], &["is", "there"], &["how", "do"], &["how", "long"],
+    &["how", "many"], &["how", "much"], &["what", "about"], &["good", "idea"], &["bad", "idea"],
+    &["good", "shout"], &["ok", "to"], &["okay", "to"], &["safe", "to"], &["normal"],
+    &["legit"], &["thoughts"], &["bro", "science"], &["whole", "point"], &["am", "i"],
+];
+
+/// Classifies a message as a question, a likely question, or chat.
+pub fn intent(raw: &str, words: &[String]) -> Intent {
+    if raw.contains('?') {
+        return Intent::Clear;
+    }
+    if words
+        .first()
+        .is_some_and(|w| QUESTION_OPENERS.contains(&w.as_str()))
+    {
+        return Intent::Clear;
+    }
+    // A question after a clause break: "did 18 miles, will rolling help".
+    for clause in raw.split([',', ';', ':', '.', '!', '-', '\u{2013}', '\u{2014}', '(']) {
+        let w = crate::text::fold_words(clause);
+        if w.first().is_some_and(|w| QUESTION_OPENERS.contains(&w.as_str())) && w.len() >= 3 {
+            return Intent::Clear;
+        }
+    }
+    // A tag at the end: "rolling breaks up knots right", "... innit".
+    if words
+        .last()
+        .is_some_and(|w| matches!(w.as_str(), "right" | "innit" | "surely" | "yeah"))
+    {
+        return Intent::Likely;
+    }
+    for phrase in QUESTION_PHRASES {
+        if words.windows(phrase.len()).any(|win| win.iter().zip(phrase.iter()).all(|(a, b)| a == b)) {
+            return Intent::Likely;
+        }
+    }
+    Intent::None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        crate::text::fold_words(s)
+    }
+
+    #[test]
+    fn intent_table() {
+        let cases = [
+            ("does rolling help?", Intent::Clear),
+            ("how long should I roll before a run", Intent::Clear),
+            ("legs wrecked after 20 miles, will rolling tonight help", Intent::Clear),
+            ("rollers are a con, change my mind", Intent::Likely),
+            ("just foam rolled, feeling great", Intent::None),
+            ("doms today lol", Intent::None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(intent(text, &words(text)), want, "{text}");
+        }
+    }
+}

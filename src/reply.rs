@@ -1,0 +1,136 @@
+//! The text a member sees: concise, sourced, with a physio prompt, safe to post.
+//!
+//! Every reply goes through [`finish`], the one place that makes text safe for Discord: no
+//! mention can ping (`@everyone`, `@here`, `<@id>`, `<@&id>` are defused with a zero-width
+//! space), and the text fits the configured limit (at most Discord's 2000 characters), cut at a
+//! line or sentence boundary. The Discord adapter also sends every message with mentions
+//! disabled; this is the second lock on the same door.
+
+use crate::knowledge::Entry;
+use crate::triage::Sign;
+
+/// The prompt under every answer.
+pub const PHYSIO_PROMPT: &str =
+    "🩺 If pain persists, gets worse or changes how you run, see a physio. This is general information, not a diagnosis.";
+
+/// What the bot covers, for declines and `/about`.
+pub const SCOPE: &str = "foam rolling, the IT band, DOMS (sore legs after hard running) and warm-ups";
+
+/// Defuses anything Discord would turn into a ping.
+pub fn defuse_mentions(text: &str) -> String {
+    // A zero-width space after '@' keeps the text readable while breaking every mention form
+    // (`@everyone`, `@here`, `<@123>`, `<@!123>`, `<@&123>`).
+    text.replace('@', "@\u{200B}")
+}
+
+/// Cuts `text` to at most `max` characters, preferring a line or sentence boundary, and marks
+/// the cut with an ellipsis.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let budget = max.saturating_sub(1);
+    let cut: String = text.chars().take(budget).collect();
+    let boundary = cut
+        .rfind('\n')
+        .or_else(|| cut.rfind(". ").map(|i| i + 1))
+        .filter(|&i| i >= budget / 2)
+        .unwrap_or(cut.len());
+    format!("{}…", cut[..boundary].trim_end())
+}
+
+/// Makes text safe to post: mentions defused, then cut to the limit.
+pub fn finish(text: &str, max: usize) -> String {
+    truncate(&defuse_mentions(text), max)
+}
+
+/// The source line of an entry.
+pub fn sources_line(entry: &Entry) -> String {
+    let list: Vec<String> = entry.sources.iter().map(|s| s.to_string()).collect();
+    let label = if list.len() == 1 { "Source" } else { "Sources" };
+    format!("📚 {label}: {}", list.join("; "))
+}
+
+/// An entry as an answer: title, answer, sources, physio prompt.
+pub fn answer(entry: &Entry) -> String {
+    format!(
+        "**{}**\n{}\n\n{}\n{}",
+        entry.title,
+        entry.answer,
+        sources_line(entry),
+        PHYSIO_PROMPT
+    )
+}
+
+/// The physio recommendation that leads a reply to a message with warning signs.
+pub fn escalation(signs: &[Sign]) -> String {
+    let list: Vec<&str> = signs.iter().map(|s| s.describe()).collect();
+    let noticed = match list.as_slice() {
+        [] => String::new(),
+        [one] => format!("You mention {one}. "),
+        [init @ .., last] => format!("You mention {} and {last}. ", init.join(", ")),
+    };
+    format!(
+        "⚠️ **Please get this assessed by a physio before you train through it.** {noticed}\
+         That's a sign to have it looked at rather than rolled or stretched out, and I can't tell \
+         what's causing it. Meanwhile, ease off anything that makes it worse."
+    )
+}
+
+/// A warning-sign reply: the physio recommendation first, then the background.
+pub fn escalated_answer(signs: &[Sign], entry: &Entry) -> String {
+    format!(
+        "{}\n\nSome background, for when you talk to them:\n**{}**\n{}\n\n{}",
+        escalation(signs),
+        entry.title,
+        entry.answer,
+        sources_line(entry)
+    )
+}
+
+/// The "did you mean" reply.
+pub fn suggestions(entries: &[&Entry]) -> String {
+    let mut out = String::from("I'm not sure I've understood. Did you mean one of these?\n");
+    for (i, e) in entries.iter().enumerate() {
+        out.push_str(&format!("{}. {}\n", i + 1, e.title));
+    }
+    out.push_str("Pick one, or ask again in other words.");
+    out
+}
+
+/// A polite decline that says what the bot can answer.
+pub fn decline(out_of_scope: &[String], signs: &[Sign]) -> String {
+    let mut out = String::new();
+    if !signs.is_empty() {
+        out.push_str(&escalation(signs));
+        out.push_str("\n\n");
+    }
+    match out_of_scope {
+        [] => out.push_str("Sorry, I don't have a reliable answer to that one. "),
+        subjects => out.push_str(&format!(
+            "Sorry, {} {} outside what I cover, so I won't guess. ",
+            subjects.join(" and "),
+            if subjects.len() == 1 { "is" } else { "are" }
+        )),
+    }
+    out.push_str(&format!(
+        "I can help with {SCOPE}: try `/topics` to see everything I know. For anything that hurts \
+         and isn't improving, a physio is the best person to ask."
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_prefers_boundaries() {
+        let t = "First sentence here. Second sentence is long enough to cut.";
+        let out = truncate(t, 40);
+        assert_eq!(out, "First sentence here.…");
+        assert_eq!(truncate("short", 10), "short");
+        let long = "x".repeat(50);
+        assert_eq!(truncate(&long, 10).chars().count(), 10);
+    }
+}

@@ -1,0 +1,272 @@
+//! Warning signs that call for a physio before anything else. Pure.
+//!
+//! The bot never diagnoses. When a member describes pain that has lasted a week or more, is
+//! getting worse, comes at night or at rest, keeps coming back, or comes with swelling, numbness,
+//! limping, trouble bearing weight or a sharp pain that stops a run, the reply leads with a clear
+//! "get this assessed by a physio", then gives the background. The rules read the folded words
+//! of the message (see [`crate::text`]); a sign that is negated ("no swelling") or hypothetical
+//! ("if it gets worse") does not count.
+
+use std::fmt;
+
+/// A warning sign, named so that the reply can say what it noticed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Sign {
+    /// Pain for a week or more, or since a date.
+    Persistent,
+    Worsening,
+    NightOrRest,
+    Swelling,
+    Numbness,
+    Limping,
+    WeightBearing,
+    SharpOrSudden,
+    Recurring,
+}
+
+impl Sign {
+    /// How the reply names the sign, in plain words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Sign::Persistent => "pain that has lasted a week or more",
+            Sign::Worsening => "pain that is getting worse",
+            Sign::NightOrRest => "pain at night or at rest",
+            Sign::Swelling => "swelling, heat or bruising",
+            Sign::Numbness => "numbness or pins and needles",
+            Sign::Limping => "limping or a change in how you walk or run",
+            Sign::WeightBearing => "pain when you put weight on it",
+            Sign::SharpOrSudden => "a sharp pain or a pop that stopped you",
+            Sign::Recurring => "pain that keeps coming back",
+        }
+    }
+}
+
+impl fmt::Display for Sign {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// Phrases for each sign, as folded words (see [`crate::text::fold_words`]).
+const PHRASES: &[(Sign, &[&str])] = &[
+    (Sign::Worsening, &["getting", "worse"]),
+    (Sign::Worsening, &["get", "worse"]),
+    (Sign::Worsening, &["gets", "worse"]),
+    (Sign::Worsening, &["got", "worse"]),
+    (Sign::Worsening, &["worse", "each"]),
+    (Sign::Worsening, &["worse", "every"]),
+    (Sign::Worsening, &["worse", "and", "worse"]),
+    (Sign::Worsening, &["worse", "not", "better"]),
+    (Sign::Worsening, &["worsening"]),
+    (Sign::Worsening, &["hurting", "more"]),
+    (Sign::Worsening, &["hurts", "more"]),
+    (Sign::Worsening, &["more", "painful"]),
+    (Sign::Worsening, &["more", "and", "more", "painful"]),
+    (Sign::Worsening, &["not", "getting", "better"]),
+    (Sign::Worsening, &["isnt", "getting", "better"]),
+    (Sign::Worsening, &["not", "improving"]),
+    (Sign::NightOrRest, &["at", "night"]),
+    (Sign::NightOrRest, &["night", "pain"]),
+    (Sign::NightOrRest, &["in", "the", "night"]),
+    (Sign::NightOrRest, &["wakes", "me"]),
+    (Sign::NightOrRest, &["woke", "me"]),
+    (Sign::NightOrRest, &["waking", "me"]),
+    (Sign::NightOrRest, &["keeps", "me", "up"]),
+    (Sign::NightOrRest, &["at", "rest"]),
+    (Sign::NightOrRest, &["when", "resting"]),
+    (Sign::NightOrRest, &["while", "resting"]),
+    (Sign::NightOrRest, &["when", "im", "not", "running"]),
+    (Sign::NightOrRest, &["even", "when", "resting"]),
+    (Sign::NightOrRest, &["sitting", "still"]),
+    (Sign::Swelling, &["swelling"]),
+    (Sign::Swelling, &["swollen"]),
+    (Sign::Swelling, &["swells"]),
+    (Sign::Swelling, &["swelled"]),
+    (Sign::Swelling, &["puffy"]),
+    (Sign::Swelling, &["warm", "to", "touch"]),
+    (Sign::Swelling, &["warm", "to", "the", "touch"]),
+    (Sign::Swelling, &["hot", "to", "touch"]),
+    (Sign::Swelling, &["hot", "to", "the", "touch"]),
+    (Sign::Swelling, &["bruising"]),
+    (Sign::Swelling, &["bruised"]),
+    (Sign::Numbness, &["numb"]),
+    (Sign::Numbness, &["numbness"]),
+    (Sign::Numbness, &["pins", "and", "needles"]),
+    (Sign::Numbness, &["tingling"]),
+    (Sign::Numbness, &["tingly"]),
+    (Sign::Numbness, &["tingles"]),
+    (Sign::Numbness, &["lost", "feeling"]),
+    (Sign::Numbness, &["no", "feeling"]),
+    (Sign::Limping, &["limping"]),
+    (Sign::Limping, &["limp"]),
+    (Sign::Limping, &["hobbling"]),
+    (Sign::Limping, &["cant", "walk"]),
+    (Sign::Limping, &["cannot", "walk"]),
+    (Sign::Limping, &["can", "not", "walk"]),
+    (Sign::Limping, &["cant", "run", "properly"]),
+    (Sign::Limping, &["struggling", "to", "walk"]),
+    (Sign::Limping, &["changed", "my", "gait"]),
+    (Sign::Limping, &["running", "differently"]),
+    (Sign::Limping, &["running", "funny"]),
+    (Sign::Limping, &["compensating"]),
+    (Sign::WeightBearing, &["put", "weight"]),
+    (Sign::WeightBearing, &["putting", "weight"]),
+    (Sign::WeightBearing, &["bear", "weight"]),
+    (Sign::WeightBearing, &["weight", "bearing"]),
+    (Sign::SharpOrSudden, &["sharp", "pain"]),
+    (Sign::SharpOrSudden, &["sharp", "pains"]),
+    (Sign::SharpOrSudden, &["sharp", "twinge"]),
+    (Sign::SharpOrSudden, &["stabbing"]),
+    (Sign::SharpOrSudden, &["shooting", "pain"]),
+    (Sign::SharpOrSudden, &["shooting", "pains"]),
+    (Sign::SharpOrSudden, &["felt", "a", "pop"]),
+    (Sign::SharpOrSudden, &["heard", "a", "pop"]),
+    (Sign::SharpOrSudden, &["popped"]),
+    (Sign::SharpOrSudden, &["snapped"]),
+    (Sign::SharpOrSudden, &["had", "to", "stop"]),
+    (Sign::SharpOrSudden, &["stopped", "me"]),
+    (Sign::SharpOrSudden, &["pulled", "up"]),
+    (Sign::SharpOrSudden, &["couldnt", "finish"]),
+    (Sign::SharpOrSudden, &["had", "to", "walk", "home"]),
+    (Sign::Recurring, &["keeps", "coming", "back"]),
+    (Sign::Recurring, &["keep", "coming", "back"]),
+    (Sign::Recurring, &["comes", "back"]),
+    (Sign::Recurring, &["came", "back"]),
+    (Sign::Recurring, &["keeps", "flaring"]),
+    (Sign::Recurring, &["keeps", "swelling"]),
+    (Sign::Recurring, &["keeps", "hurting"]),
+    (Sign::Recurring, &["keeps", "happening"]),
+    (Sign::Recurring, &["flare", "up"]),
+    (Sign::Recurring, &["flare", "ups"]),
+    (Sign::Recurring, &["flared", "up"]),
+    (Sign::Recurring, &["flareup"]),
+    (Sign::Recurring, &["flaring", "up"]),
+    (Sign::Recurring, &["again", "and", "again"]),
+    (Sign::Recurring, &["recurring"]),
+    (Sign::Recurring, &["third", "time"]),
+    (Sign::Recurring, &["fourth", "time"]),
+];
+
+/// Words that make a nearby sign not count: negation ("no swelling", "not numb") and
+/// hypotheticals ("if it gets worse", "what if it swells").
+const CANCELLERS: &[&str] = &[
+    "no", "not", "without", "never", "isnt", "wasnt", "arent", "dont", "doesnt", "zero", "if",
+    "unless", "whether", "until",
+];
+
+/// Words that show the message is about pain or an injury (a duration alone is not a sign:
+/// "two weeks until the race").
+const PAIN_WORDS: &[&str] = &[
+    "pain", "painful", "hurt", "hurts", "hurting", "ache", "aches", "aching", "achy", "sore",
+    "soreness", "doms", "niggle", "niggly", "injury", "injured", "tight", "tightness", "creaky",
+    "swollen", "throbbing", "twinge", "flare", "problem", "issue", "issues", "itbs", "tender",
+];
+
+const NUMBER_WORDS: &[(&str, u32)] = &[
+    ("a", 1), ("an", 1), ("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5),
+    ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10), ("eleven", 11),
+    ("twelve", 12), ("fourteen", 14), ("couple", 2), ("few", 3), ("several", 4), ("many", 5),
+];
+
+const MONTHS: &[&str] = &[
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sept",
+    "oct", "nov", "dec", "christmas", "xmas", "easter", "new",
+];
+
+/// The warning signs a message describes, each once, in a stable order.
+pub fn assess(text: &str) -> Vec<Sign> {
+    let words = crate::text::fold_words(text);
+    let mut signs = Vec::new();
+    for (sign, phrase) in PHRASES {
+        let hit = words.windows(phrase.len()).enumerate().any(|(i, win)| {
+            win.iter().zip(phrase.iter()).all(|(a, b)| a == b) && !cancelled(&words, i)
+        });
+        if hit {
+            signs.push(*sign);
+        }
+    }
+    if lasts_a_week_or_more(&words) && words.iter().any(|w| PAIN_WORDS.contains(&w.as_str())) {
+        signs.push(Sign::Persistent);
+    }
+    signs.sort();
+    signs.dedup();
+    signs
+}
+
+/// Whether a negation or hypothetical stands within three words before position `i`.
+fn cancelled(words: &[String], i: usize) -> bool {
+    let from = i.saturating_sub(3);
+    words[from..i].iter().any(|w| CANCELLERS.contains(&w.as_str()))
+}
+
+fn number(word: &str) -> Option<u32> {
+    word.parse::<u32>()
+        .ok()
+        .or_else(|| NUMBER_WORDS.iter().find(|(w, _)| *w == word).map(|(_, n)| *n))
+}
+
+/// "for 10 days", "5 weeks", "a month", "since march", "since last tuesday", "for ages".
+fn lasts_a_week_or_more(words: &[String]) -> bool {
+    for (i, w) in words.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|j| words[j].as_str());
+        let prev2 = i.checked_sub(2).map(|j| words[j].as_str());
+        let count = prev.and_then(number).or_else(|| {
+            // "a couple of weeks", "a few days"
+            (prev == Some("of")).then(|| prev2.and_then(number)).flatten()
+        });
+        match w.as_str() {
+            "week" | "weeks" | "wk" | "wks" | "fortnight" | "month" | "months" | "year" | "years" => {
+                // Dates and plans are not durations: "next week", "last week's race", "every
+                // month", "race in 3 weeks", "once a week".
+                let dated = count.is_none() && matches!(prev, Some("next" | "this" | "last" | "per" | "every"));
+                let future = prev == Some("in") || prev2 == Some("in");
+                let frequency = matches!(prev2, Some("once" | "twice" | "times"));
+                if !dated && !future && !frequency {
+                    return true;
+                }
+            }
+            "days" => {
+                if count.is_some_and(|n| n >= 7) && prev2 != Some("in") {
+                    return true;
+                }
+            }
+            "since" => {
+                let next = words.get(i + 1).map(String::as_str);
+                let next2 = words.get(i + 2).map(String::as_str);
+                if next.is_some_and(|n| MONTHS.contains(&n))
+                    || (next == Some("last") && next2.is_some())
+                {
+                    return true;
+                }
+            }
+            "ages" if prev == Some("for") => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let yes = [
+            "sore for 10 days now",
+            "it has hurt for two weeks",
+            "a couple of weeks of knee pain",
+            "achy since march",
+            "sore since last tuesday",
+            "month long ache",
+        ];
+        for t in yes {
+            assert!(lasts_a_week_or_more(&crate::text::fold_words(t)), "{t}");
+        }
+        let no = ["sore 2 days after my race", "race is next week", "roll twice per week", "see you this week"];
+        for t in no {
+            assert!(!lasts_a_week_or_more(&crate::text::fold_words(t)), "{t}");
+        }
+    }
+}
