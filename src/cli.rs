@@ -21,6 +21,11 @@ pub struct JsonAnswer<'a> {
     pub outcome: &'static str,
     /// "Did you mean" entry ids, best first.
     pub suggestions: Vec<&'a str>,
+    /// Best entry whether answered or not, with the matcher's view of the message: for
+    /// moderators tuning thresholds.
+    pub best: Option<&'a str>,
+    pub intent: String,
+    pub on_topic: bool,
 }
 
 impl<'a> JsonAnswer<'a> {
@@ -43,6 +48,9 @@ impl<'a> JsonAnswer<'a> {
             physio_escalation: r.escalated(),
             outcome,
             suggestions,
+            best: r.best.map(|i| engine.entry(i).id.as_str()),
+            intent: format!("{:?}", r.intent).to_lowercase(),
+            on_topic: r.on_topic,
         }
     }
 }

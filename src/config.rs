@@ -103,7 +103,7 @@ impl Default for Config {
 impl Default for MatcherConfig {
     fn default() -> Self {
         MatcherConfig {
-            ask_answer: 0.40,
+            ask_answer: 0.35,
             ask_suggest: 0.22,
             max_suggestions: 3,
             auto_answer: 0.50,

@@ -82,6 +82,9 @@ pub struct Response {
     pub confidence: f32,
     /// The best entry, answered or not (for logs and `/autoreply test`).
     pub best: Option<usize>,
+    /// How much the message reads as a question, and whether it names our topics.
+    pub intent: Intent,
+    pub on_topic: bool,
     /// Warning signs found; non-empty means the reply leads with the physio recommendation.
     pub signs: Vec<Sign>,
     /// The text a member would see; empty when auto mode stays silent.
@@ -206,6 +209,8 @@ impl Engine {
             outcome,
             confidence,
             best,
+            intent: analysis.intent,
+            on_topic: analysis.on_topic,
             signs,
             text,
         }
@@ -247,10 +252,12 @@ impl Engine {
                 reason: Silence::NoMatch,
             };
         };
-        if confidence >= self.config.ask_answer {
+        // Chat that isn't a question or a claim ("doms today lol") gets at most a "did you
+        // mean": answering it outright would read as the bot butting in.
+        if confidence >= self.config.ask_answer && a.intent != Intent::None {
             return Outcome::Answer { entry: top.entry };
         }
-        if confidence >= self.config.ask_suggest && out_of_scope.is_empty() {
+        if confidence >= self.config.ask_suggest && out_of_scope.is_empty() && a.on_topic {
             // Offer the entries close to the best one, not everything above the floor.
             let floor = top.score * 0.6;
             let entries = a

@@ -124,6 +124,8 @@ pub struct Lexicon {
     #[serde(default)]
     pub false_friends: Vec<String>,
     #[serde(default)]
+    pub fillers: Vec<String>,
+    #[serde(default)]
     pub topic_terms: Vec<String>,
     #[serde(default)]
     pub out_of_scope: Vec<OutOfScope>,
@@ -217,6 +219,7 @@ impl KnowledgeBase {
                 lexicon.synonyms.extend(lex.synonyms);
                 lexicon.spellings.extend(lex.spellings);
                 lexicon.false_friends.extend(lex.false_friends);
+                lexicon.fillers.extend(lex.fillers);
                 lexicon.topic_terms.extend(lex.topic_terms);
                 lexicon.out_of_scope.extend(lex.out_of_scope);
             }

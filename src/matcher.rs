@@ -58,8 +58,14 @@ impl Analysis {
 /// feeling great") is `None`; the auto-reply decision requires at least `Likely`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Intent {
+    /// Chat: news, plans, how someone's legs feel today.
     None,
+    /// A general claim about the topic ("rollers are a scam", "rolling breaks up knots"): worth
+    /// answering when asked directly, not worth interrupting a channel for.
+    Claim,
+    /// A question without the usual markers ("... or nah", "... isnt it").
     Likely,
+    /// A question mark or an interrogative opening.
     Clear,
 }
 
@@ -69,8 +75,10 @@ struct IndexedEntry {
     questions: Vec<Vec<String>>,
     /// Squared norm of each question's IDF vector.
     question_norms: Vec<f32>,
-    /// Every term the entry uses: questions, keywords, title.
+    /// Every term the entry uses in questions, keywords and title.
     vocab: HashSet<String>,
+    /// Terms only its answer uses: they count towards coverage at half weight.
+    answer_vocab: HashSet<String>,
 }
 
 /// The index over one knowledge base. Built once per (re)load; cheap to query.
@@ -124,6 +132,7 @@ impl Matcher {
                 .collect(),
             spellings: lex.spellings.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
             false_friends: lex.false_friends.clone(),
+            fillers: lex.fillers.clone(),
             out_of_scope: lex
                 .out_of_scope
                 .iter()
@@ -146,10 +155,20 @@ impl Matcher {
             for k in &e.keywords {
                 vocab.extend(normaliser.normalise_reference(k).terms);
             }
+            // Members often restate the facts of the answer in their question ("if fascia is
+            // under skin, fat and muscle..."), so the answer's words count too, for less: an
+            // answer mentions neighbouring topics in passing.
+            let answer_vocab = normaliser
+                .normalise_reference(&e.answer)
+                .terms
+                .into_iter()
+                .filter(|t| !vocab.contains(t))
+                .collect();
             indexed.push(IndexedEntry {
                 questions,
                 question_norms: Vec::new(),
                 vocab,
+                answer_vocab,
             });
         }
 
@@ -166,6 +185,13 @@ impl Matcher {
             .map(|(t, d)| (t.to_string(), ((n + 1.0) / (d as f32 + 0.5)).ln()))
             .collect();
         let idf_max = ((n + 1.0) / 1.5).ln();
+        // Words only answers use get the rarest weight rather than the unknown one.
+        let mut idf = idf;
+        for e in &indexed {
+            for t in &e.answer_vocab {
+                idf.entry(t.clone()).or_insert(idf_max);
+            }
+        }
         let idf_unknown = idf_max * weights.unknown_word;
         for e in &mut indexed {
             e.question_norms = e
@@ -220,8 +246,15 @@ impl Matcher {
             .filter_map(|(i, e)| {
                 let covered: f32 = terms
                     .iter()
-                    .filter(|t| e.vocab.contains(*t))
-                    .map(|t| sq(self.weight(t)))
+                    .map(|t| {
+                        if e.vocab.contains(t) {
+                            sq(self.weight(t))
+                        } else if e.answer_vocab.contains(t) {
+                            ANSWER_WORD_SHARE * sq(self.weight(t))
+                        } else {
+                            0.0
+                        }
+                    })
                     .sum();
                 let coverage = covered / total;
                 let phrasing = e
@@ -251,6 +284,9 @@ impl Matcher {
     }
 }
 
+/// How much a word found only in an entry's answer counts towards coverage.
+const ANSWER_WORD_SHARE: f32 = 0.5;
+
 fn sq(x: f32) -> f32 {
     x * x
 }
@@ -266,7 +302,21 @@ const QUESTION_OPENERS: &[&str] = &[
     "what", "whats", "how", "hows", "why", "when", "where", "which", "who", "is", "are", "am",
     "does", "do", "did", "can", "could", "should", "shall", "would", "will", "wont", "isnt",
     "arent", "doesnt", "dont", "any", "anyone", "anybody", "best", "better", "worth", "ok",
-    "okay", "explain", "help", "advice", "tips",
+    "okay", "explain", "help", "advice", "tips", "name", "tell", "give", "list",
+];
+
+/// Openers that make a clause after a comma or full stop a question ("worth" or "best" there is
+/// too often a remark: "worth it though").
+const CLAUSE_OPENERS: &[&str] = &[
+    "what", "whats", "how", "hows", "why", "when", "where", "which", "is", "are", "does", "do",
+    "can", "could", "should", "would", "will", "isnt", "arent", "doesnt", "dont",
+];
+
+const WH_WORDS: &[&str] = &["what", "how", "why", "when", "where", "which"];
+
+const AUXILIARIES: &[&str] = &[
+    "do", "does", "did", "is", "are", "was", "can", "could", "should", "would", "will", "long",
+    "much", "many", "often", "soon", "hard",
 ];
 
 /// Phrases anywhere in a message that put a question or a claim to the reader.
@@ -274,11 +324,11 @@ const QUESTION_PHRASES: &[&[&str]] = &[
     &["should", "i"], &["can", "i"], &["do", "i"], &["could", "i"], &["would", "it"],
     &["will", "it"], &["will", "rolling"], &["is", "it"], &["is", "that"], &["is", "this"],
     &["isnt", "it"], &["or", "nah"], &["true", "or"], &["change", "my", "mind"],
-    &["myth"], &["any", "tips"], &["any", "advice"], &["anyone", "know"], &["worth", "it"],
+    &["myth"], &["tips"], &["any", "advice"], &["anyone", "know"],
     &["any", "point"], &["vs"], &["versus"], &["which", "wins"], &["which", "one"],
     &["does", "it"], &["do", "they"], &["is", "there"], &["how", "do"], &["how", "long"],
     &["how", "many"], &["how", "much"], &["what", "about"], &["good", "idea"], &["bad", "idea"],
-    &["good", "shout"], &["ok", "to"], &["okay", "to"], &["safe", "to"], &["normal"],
+    &["good", "shout"], &["bad", "shout"], &["does", "that", "mean"], &["does", "it", "mean"], &["ok", "to"], &["okay", "to"], &["safe", "to"], &["normal"],
     &["legit"], &["thoughts"], &["bro", "science"], &["whole", "point"], &["am", "i"],
 ];
 
@@ -293,12 +343,16 @@ pub fn intent(raw: &str, words: &[String]) -> Intent {
     {
         return Intent::Clear;
     }
-    // A question after a clause break: "did 18 miles, will rolling help".
+    // A question after a clause break: "legs are wrecked, will rolling help".
     for clause in raw.split([',', ';', ':', '.', '!', '-', '\u{2013}', '\u{2014}', '(']) {
         let w = crate::text::fold_words(clause);
-        if w.first().is_some_and(|w| QUESTION_OPENERS.contains(&w.as_str())) && w.len() >= 3 {
+        if w.first().is_some_and(|w| CLAUSE_OPENERS.contains(&w.as_str())) && w.len() >= 3 {
             return Intent::Clear;
         }
+    }
+    // A question word followed by a verb anywhere: "... why do my legs feel looser".
+    if words.windows(2).any(|p| WH_WORDS.contains(&p[0].as_str()) && AUXILIARIES.contains(&p[1].as_str())) {
+        return Intent::Clear;
     }
     // A tag at the end: "rolling breaks up knots right", "... innit".
     if words
@@ -312,8 +366,18 @@ pub fn intent(raw: &str, words: &[String]) -> Intent {
             return Intent::Likely;
         }
     }
+    if words.iter().any(|w| CLAIM_WORDS.contains(&w.as_str())) || raw.contains('=') {
+        return Intent::Claim;
+    }
     Intent::None
 }
+
+/// Words of judgement that make a statement a claim put to the reader ("rollers are a scam").
+const CLAIM_WORDS: &[&str] = &[
+    "myth", "myths", "scam", "con", "placebo", "pointless", "useless", "waste", "overrated",
+    "nonsense", "rubbish", "bs", "bollocks", "rubbish", "works", "breaks", "fixes", "cures",
+    "releases", "lengthens", "stretches", "reaches", "proven", "science", "true", "false",
+];
 
 #[cfg(test)]
 mod tests {

@@ -107,6 +107,8 @@ pub struct LexiconSpec {
     pub synonyms: Vec<(String, Vec<String>)>,
     pub spellings: Vec<(String, String)>,
     pub false_friends: Vec<String>,
+    /// Chat phrases that say nothing about the topic ("change my mind", "asking for a friend").
+    pub fillers: Vec<String>,
     /// (subject shown to members, variant phrases)
     pub out_of_scope: Vec<(String, Vec<String>)>,
     /// Words the knowledge uses anywhere: never "corrected" as typos.
@@ -195,6 +197,10 @@ impl Normaliser {
         for p in &spec.false_friends {
             false_friends.insert(phrase(p), p.clone());
         }
+        for p in &spec.fillers {
+            // Fillers are dropped like false friends, but not reported as such.
+            false_friends.insert(phrase(p), String::new());
+        }
         let mut out_of_scope = Phrases::default();
         for (subject, variants) in &spec.out_of_scope {
             for v in variants {
@@ -273,7 +279,9 @@ impl Normaliser {
         let mut i = 0;
         while i < spelled.len() {
             if let Some((len, name)) = self.false_friends.longest_at(&spelled, i) {
-                false_friends.push(name.clone());
+                if !name.is_empty() {
+                    false_friends.push(name.clone());
+                }
                 i += len;
             } else {
                 kept.push(spelled[i].clone());

@@ -147,11 +147,22 @@ const PHRASES: &[(Sign, &[&str])] = &[
     (Sign::Recurring, &["fourth", "time"]),
 ];
 
-/// Words that make a nearby sign not count: negation ("no swelling", "not numb") and
-/// hypotheticals ("if it gets worse", "what if it swells").
-const CANCELLERS: &[&str] = &[
-    "no", "not", "without", "never", "isnt", "wasnt", "arent", "dont", "doesnt", "zero", "if",
-    "unless", "whether", "until",
+/// Words that make a sign within three words after them not count: "no swelling", "not numb".
+const NEGATIONS: &[&str] = &[
+    "no", "not", "without", "never", "isnt", "wasnt", "arent", "dont", "doesnt", "zero",
+];
+
+/// Words that make a sign within two words after them hypothetical: "if it gets worse". Kept
+/// to a short window so that "if I still can't walk" still counts.
+const HYPOTHETICALS: &[&str] = &["if", "unless", "whether", "until", "in", "case"];
+
+/// Body parts: with [`PAIN_WORDS`], the context a sign needs ("knot in my bag strap snapped" is
+/// not an injury).
+const BODY_WORDS: &[&str] = &[
+    "knee", "knees", "calf", "calves", "hamstring", "hamstrings", "quad", "quads", "hip", "hips",
+    "glute", "glutes", "achilles", "ankle", "ankles", "foot", "feet", "shin", "shins", "thigh",
+    "thighs", "back", "leg", "legs", "muscle", "muscles", "tendon", "heel", "heels", "groin",
+    "itb", "iliotibial", "band", "arch", "toe", "toes", "hammy", "hammies", "bum", "butt",
 ];
 
 /// Words that show the message is about pain or an injury (a duration alone is not a sign:
@@ -177,6 +188,12 @@ const MONTHS: &[&str] = &[
 /// The warning signs a message describes, each once, in a stable order.
 pub fn assess(text: &str) -> Vec<Sign> {
     let words = crate::text::fold_words(text);
+    let context = words
+        .iter()
+        .any(|w| PAIN_WORDS.contains(&w.as_str()) || BODY_WORDS.contains(&w.as_str()));
+    if !context {
+        return Vec::new();
+    }
     let mut signs = Vec::new();
     for (sign, phrase) in PHRASES {
         let hit = words.windows(phrase.len()).enumerate().any(|(i, win)| {
@@ -194,10 +211,10 @@ pub fn assess(text: &str) -> Vec<Sign> {
     signs
 }
 
-/// Whether a negation or hypothetical stands within three words before position `i`.
+/// Whether a negation or a hypothetical stands just before position `i`.
 fn cancelled(words: &[String], i: usize) -> bool {
-    let from = i.saturating_sub(3);
-    words[from..i].iter().any(|w| CANCELLERS.contains(&w.as_str()))
+    let near = |n: usize, list: &[&str]| words[i.saturating_sub(n)..i].iter().any(|w| list.contains(&w.as_str()));
+    near(3, NEGATIONS) || near(2, HYPOTHETICALS)
 }
 
 fn number(word: &str) -> Option<u32> {
