@@ -35,7 +35,10 @@ impl<'a> JsonAnswer<'a> {
             Outcome::Suggest { entries } => (
                 "suggest",
                 None,
-                entries.iter().map(|&i| engine.entry(i).id.as_str()).collect(),
+                entries
+                    .iter()
+                    .map(|&i| engine.entry(i).id.as_str())
+                    .collect(),
             ),
             Outcome::Decline { .. } => ("decline", None, vec![]),
         };
@@ -123,7 +126,12 @@ pub fn check(dir: &std::path::Path, out: &mut dyn Write) -> std::io::Result<bool
             for p in &e.problems {
                 writeln!(out, "{p}")?;
             }
-            writeln!(out, "{} problem(s) found in {}", e.problems.len(), dir.display())?;
+            writeln!(
+                out,
+                "{} problem(s) found in {}",
+                e.problems.len(),
+                dir.display()
+            )?;
             Ok(false)
         }
     }

@@ -62,7 +62,7 @@ pub struct ReplyConfig {
     pub fallback_entry: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DiscordConfig {
     /// File holding the bot token, used when `DISCORD_TOKEN` is not set.
@@ -126,16 +126,6 @@ impl Default for ReplyConfig {
     }
 }
 
-impl Default for DiscordConfig {
-    fn default() -> Self {
-        DiscordConfig {
-            token_file: None,
-            api_base: None,
-            dev_guild_id: None,
-        }
-    }
-}
-
 impl Default for LogConfig {
     fn default() -> Self {
         LogConfig {
@@ -195,7 +185,9 @@ impl Config {
             config.knowledge_dir = found;
         }
         let origin = path.map_or("defaults".to_string(), |p| p.display().to_string());
-        config.validate().map_err(|problems| ConfigError::Invalid { origin, problems })?;
+        config
+            .validate()
+            .map_err(|problems| ConfigError::Invalid { origin, problems })?;
         Ok(config)
     }
 
@@ -249,7 +241,8 @@ impl Config {
             problems.push("reply.fallback_entry must name a knowledge entry".into());
         }
         if let Some(base) = &self.discord.api_base {
-            if !(base.starts_with("http://") || base.starts_with("https://")) || base.ends_with('/') {
+            if !(base.starts_with("http://") || base.starts_with("https://")) || base.ends_with('/')
+            {
                 problems.push(format!(
                     "discord.api_base must be a URL like http://127.0.0.1:8080, with no trailing slash (got `{base}`)"
                 ));
@@ -274,9 +267,12 @@ fn locate(path: &Path) -> Option<PathBuf> {
     if path.is_absolute() || path.exists() {
         return path.exists().then(|| path.to_path_buf());
     }
-    let beside_exe = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.ancestors().skip(1).map(|d| d.join(path)).find(|p| p.exists()));
+    let beside_exe = std::env::current_exe().ok().and_then(|exe| {
+        exe.ancestors()
+            .skip(1)
+            .map(|d| d.join(path))
+            .find(|p| p.exists())
+    });
     beside_exe.or_else(|| {
         let built = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
         built.exists().then_some(built)

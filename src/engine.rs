@@ -49,14 +49,27 @@ impl std::fmt::Display for Silence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Silence::NoMatch => f.write_str("nothing in the message matches the knowledge"),
-            Silence::OutOfScope(s) => write!(f, "it is about {}, which the knowledge doesn't cover", s.join(", ")),
+            Silence::OutOfScope(s) => write!(
+                f,
+                "it is about {}, which the knowledge doesn't cover",
+                s.join(", ")
+            ),
             Silence::NotOurTopic => f.write_str("it names none of the bot's topics"),
             Silence::NotAQuestion => f.write_str("it doesn't read as a question"),
-            Silence::LowConfidence { confidence, threshold } => {
-                write!(f, "confidence {confidence:.2} is below the threshold {threshold:.2}")
+            Silence::LowConfidence {
+                confidence,
+                threshold,
+            } => {
+                write!(
+                    f,
+                    "confidence {confidence:.2} is below the threshold {threshold:.2}"
+                )
             }
             Silence::Ambiguous { margin, needed } => {
-                write!(f, "two entries fit almost equally (margin {margin:.2}, needs {needed:.2})")
+                write!(
+                    f,
+                    "two entries fit almost equally (margin {margin:.2}, needs {needed:.2})"
+                )
             }
         }
     }
@@ -122,7 +135,11 @@ pub enum EngineError {
 }
 
 impl Engine {
-    pub fn new(kb: KnowledgeBase, config: MatcherConfig, reply: ReplyConfig) -> Result<Self, EngineError> {
+    pub fn new(
+        kb: KnowledgeBase,
+        config: MatcherConfig,
+        reply: ReplyConfig,
+    ) -> Result<Self, EngineError> {
         let fallback = kb
             .entries
             .iter()
@@ -175,7 +192,11 @@ impl Engine {
             .enumerate()
             .map(|(i, e)| {
                 let title = crate::text::fold(&e.title);
-                let prefix = if title.contains(&typed) || e.id.contains(&typed) { 1.0 } else { 0.0 };
+                let prefix = if title.contains(&typed) || e.id.contains(&typed) {
+                    1.0
+                } else {
+                    0.0
+                };
                 let fuzzy = strsim::jaro_winkler(&typed, &title) as f32 * 0.5;
                 let semantic = analysis
                     .candidates
@@ -242,7 +263,10 @@ impl Engine {
 
     fn decide_ask(&self, a: &Analysis, signs: &[Sign], confidence: f32) -> Outcome {
         let out_of_scope = &a.normalised.out_of_scope;
-        if !signs.is_empty() && a.on_topic && (out_of_scope.is_empty() || confidence >= self.config.ask_suggest) {
+        if !signs.is_empty()
+            && a.on_topic
+            && (out_of_scope.is_empty() || confidence >= self.config.ask_suggest)
+        {
             return Outcome::Answer {
                 entry: self.escalation_entry(a, confidence),
             };

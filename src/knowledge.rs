@@ -191,7 +191,10 @@ impl KnowledgeBase {
                 }),
             }
         }
-        let refs: Vec<(&Path, &str)> = sources.iter().map(|(p, t)| (p.as_path(), t.as_str())).collect();
+        let refs: Vec<(&Path, &str)> = sources
+            .iter()
+            .map(|(p, t)| (p.as_path(), t.as_str()))
+            .collect();
         match Self::from_sources(&refs) {
             Ok(kb) if problems.is_empty() => Ok(kb),
             Ok(_) => Err(LoadError { problems }),
@@ -256,7 +259,10 @@ impl KnowledgeBase {
             }
         }
         if entries.is_empty() && problems.is_empty() {
-            let file = files.first().map(|(p, _)| p.to_path_buf()).unwrap_or_default();
+            let file = files
+                .first()
+                .map(|(p, _)| p.to_path_buf())
+                .unwrap_or_default();
             problems.push(Problem {
                 file,
                 line: 0,
@@ -266,7 +272,10 @@ impl KnowledgeBase {
             });
         }
         if !lexicon_seen && !entries.is_empty() {
-            let file = files.first().map(|(p, _)| p.to_path_buf()).unwrap_or_default();
+            let file = files
+                .first()
+                .map(|(p, _)| p.to_path_buf())
+                .unwrap_or_default();
             problems.push(Problem {
                 file,
                 line: 0,
@@ -372,10 +381,17 @@ fn json_problem(path: &Path, text: &str, base: usize, e: &serde_json::Error) -> 
     // serde_json's line/column are relative to the slice it parsed; shift them to the file.
     let (base_line, base_col) = line_col(text, base);
     let line = base_line + e.line().saturating_sub(1);
-    let column = if e.line() <= 1 { base_col + e.column().saturating_sub(1) } else { e.column() };
+    let column = if e.line() <= 1 {
+        base_col + e.column().saturating_sub(1)
+    } else {
+        e.column()
+    };
     let msg = e.to_string();
     // Drop serde_json's own " at line X column Y": we print a better position in front.
-    let msg = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m).to_string();
+    let msg = msg
+        .rsplit_once(" at line ")
+        .map_or(msg.as_str(), |(m, _)| m)
+        .to_string();
     Problem {
         file: path.to_path_buf(),
         line,
@@ -408,7 +424,11 @@ fn parse_file(path: &Path, text: &str, problems: &mut Vec<Problem>) -> ParsedFil
         text: shared.clone(),
     };
     for key in file.extra.keys() {
-        problems.push(whole.field(key, None, "is not a known top-level field (expected `entries` or `lexicon`)".into()));
+        problems.push(whole.field(
+            key,
+            None,
+            "is not a known top-level field (expected `entries` or `lexicon`)".into(),
+        ));
     }
     if file.entries.is_none() && file.lexicon.is_none() {
         problems.push(whole.problem(None, "file has neither `entries` nor `lexicon`".into()));
@@ -457,7 +477,9 @@ fn parse_file(path: &Path, text: &str, problems: &mut Vec<Problem>) -> ParsedFil
 
 fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !id.starts_with('-')
         && !id.ends_with('-')
 }
@@ -467,7 +489,11 @@ fn is_valid_date(s: &str) -> bool {
     if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
         return false;
     }
-    let (Ok(y), Ok(m), Ok(d)) = (parts[0].parse::<u32>(), parts[1].parse::<u32>(), parts[2].parse::<u32>()) else {
+    let (Ok(y), Ok(m), Ok(d)) = (
+        parts[0].parse::<u32>(),
+        parts[1].parse::<u32>(),
+        parts[2].parse::<u32>(),
+    ) else {
         return false;
     };
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -513,7 +539,10 @@ fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) ->
                 problems.push(pos.field(
                     name,
                     label,
-                    format!("is too long: {} characters, at most {max}", v.chars().count()),
+                    format!(
+                        "is too long: {} characters, at most {max}",
+                        v.chars().count()
+                    ),
                 ));
                 v.trim().to_string()
             }
@@ -524,7 +553,11 @@ fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) ->
     let answer = require("answer", &raw.answer, MAX_ANSWER_CHARS);
     let reviewed = require("reviewed", &raw.reviewed, 10);
     if !reviewed.is_empty() && !is_valid_date(&reviewed) {
-        problems.push(pos.field("reviewed", label, format!("`{reviewed}` is not a date like 2026-01-31")));
+        problems.push(pos.field(
+            "reviewed",
+            label,
+            format!("`{reviewed}` is not a date like 2026-01-31"),
+        ));
     }
     let questions = match raw.questions {
         None => {
@@ -536,17 +569,27 @@ fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) ->
                 problems.push(pos.field(
                     "questions",
                     label,
-                    format!("has {} example(s); give at least {MIN_QUESTIONS} natural phrasings", qs.len()),
+                    format!(
+                        "has {} example(s); give at least {MIN_QUESTIONS} natural phrasings",
+                        qs.len()
+                    ),
                 ));
             }
             for (i, q) in qs.iter().enumerate() {
                 if q.trim().is_empty() {
-                    problems.push(pos.field("questions", label, format!("item {} is empty", i + 1)));
+                    problems.push(pos.field(
+                        "questions",
+                        label,
+                        format!("item {} is empty", i + 1),
+                    ));
                 } else if q.chars().count() > MAX_QUESTION_CHARS {
                     problems.push(pos.field(
                         "questions",
                         label,
-                        format!("item {} is longer than {MAX_QUESTION_CHARS} characters", i + 1),
+                        format!(
+                            "item {} is longer than {MAX_QUESTION_CHARS} characters",
+                            i + 1
+                        ),
                     ));
                 }
             }
@@ -555,26 +598,45 @@ fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) ->
     };
     let sources = match raw.sources {
         None => {
-            problems.push(pos.problem(label, "missing field `sources`: every answer needs a source".into()));
+            problems.push(pos.problem(
+                label,
+                "missing field `sources`: every answer needs a source".into(),
+            ));
             Vec::new()
         }
         Some(s) if s.is_empty() => {
-            problems.push(pos.field("sources", label, "is empty: every answer needs a source".into()));
+            problems.push(pos.field(
+                "sources",
+                label,
+                "is empty: every answer needs a source".into(),
+            ));
             s
         }
         Some(s) => {
             for src in &s {
                 if src.title.trim().is_empty() {
-                    problems.push(pos.field("sources", label, "has a source with an empty title".into()));
+                    problems.push(pos.field(
+                        "sources",
+                        label,
+                        "has a source with an empty title".into(),
+                    ));
                 }
                 if let Some(y) = src.year {
                     if !(1900..=2100).contains(&y) {
-                        problems.push(pos.field("sources", label, format!("has an unlikely year {y}")));
+                        problems.push(pos.field(
+                            "sources",
+                            label,
+                            format!("has an unlikely year {y}"),
+                        ));
                     }
                 }
                 if let Some(u) = &src.url {
                     if !(u.starts_with("https://") || u.starts_with("http://")) {
-                        problems.push(pos.field("sources", label, format!("has a url that is not a web link: `{u}`")));
+                        problems.push(pos.field(
+                            "sources",
+                            label,
+                            format!("has a url that is not a web link: `{u}`"),
+                        ));
                     }
                 }
             }
@@ -604,12 +666,20 @@ fn validate_lexicon(lex: &Lexicon, pos: &Position, problems: &mut Vec<Problem>) 
             problems.push(pos.field("synonyms", None, "has a group with an empty `term`".into()));
         }
         if s.variants.is_empty() {
-            problems.push(pos.field("synonyms", None, format!("group `{}` has no variants", s.term)));
+            problems.push(pos.field(
+                "synonyms",
+                None,
+                format!("group `{}` has no variants", s.term),
+            ));
         }
         for v in &s.variants {
             let key = crate::text::fold_words(v);
             if key.is_empty() {
-                problems.push(pos.field("synonyms", None, format!("group `{}` has an empty variant", s.term)));
+                problems.push(pos.field(
+                    "synonyms",
+                    None,
+                    format!("group `{}` has an empty variant", s.term),
+                ));
                 continue;
             }
             if let Some(other) = owner.insert(key, &s.term) {
@@ -625,7 +695,11 @@ fn validate_lexicon(lex: &Lexicon, pos: &Position, problems: &mut Vec<Problem>) 
     }
     for o in &lex.out_of_scope {
         if o.subject.trim().is_empty() || o.variants.is_empty() {
-            problems.push(pos.field("out_of_scope", None, "needs a `subject` and at least one variant".into()));
+            problems.push(pos.field(
+                "out_of_scope",
+                None,
+                "needs a `subject` and at least one variant".into(),
+            ));
         }
     }
     for t in &lex.topic_terms {

@@ -31,5 +31,9 @@ pub use knowledge::KnowledgeBase;
 /// Loads the knowledge named by the configuration and builds an engine on it.
 pub fn load_engine(config: &Config) -> anyhow::Result<Engine> {
     let kb = KnowledgeBase::load_dir(&config.knowledge_dir)?;
-    Ok(Engine::new(kb, config.matcher.clone(), config.reply.clone())?)
+    Ok(Engine::new(
+        kb,
+        config.matcher.clone(),
+        config.reply.clone(),
+    )?)
 }

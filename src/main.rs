@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use runclub_bot::{cli, Config, Mode};
 
 #[derive(Parser)]
-#[command(name = "runclub-bot", version, about = "An evidence-based FAQ bot for running clubs")]
+#[command(
+    name = "runclub-bot",
+    version,
+    about = "An evidence-based FAQ bot for running clubs"
+)]
 struct Args {
     /// Configuration file (default: $RUNCLUB_CONFIG, then config/runclub-bot.toml if present).
     #[arg(long, global = true)]
@@ -92,7 +96,11 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Check { knowledge } => {
             let dir = knowledge.unwrap_or(config.knowledge_dir);
             let ok = cli::check(&dir, &mut std::io::stdout().lock())?;
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

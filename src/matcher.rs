@@ -130,7 +130,11 @@ impl Matcher {
                 .iter()
                 .map(|s| (s.term.clone(), s.variants.clone()))
                 .collect(),
-            spellings: lex.spellings.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
+            spellings: lex
+                .spellings
+                .iter()
+                .map(|(a, b)| (a.clone(), b.clone()))
+                .collect(),
             false_friends: lex.false_friends.clone(),
             fillers: lex.fillers.clone(),
             out_of_scope: lex
@@ -197,10 +201,18 @@ impl Matcher {
             e.question_norms = e
                 .questions
                 .iter()
-                .map(|q| q.iter().map(|t| sq(idf.get(t).copied().unwrap_or(idf_unknown))).sum())
+                .map(|q| {
+                    q.iter()
+                        .map(|t| sq(idf.get(t).copied().unwrap_or(idf_unknown)))
+                        .sum()
+                })
                 .collect();
         }
-        let topic_terms = lex.topic_terms.iter().flat_map(|t| normaliser.terms_of(t)).collect();
+        let topic_terms = lex
+            .topic_terms
+            .iter()
+            .flat_map(|t| normaliser.terms_of(t))
+            .collect();
         Matcher {
             normaliser,
             entries: indexed,
@@ -301,8 +313,8 @@ fn unique(mut terms: Vec<String>) -> Vec<String> {
 const QUESTION_OPENERS: &[&str] = &[
     "what", "whats", "how", "hows", "why", "when", "where", "which", "who", "is", "are", "am",
     "does", "do", "did", "can", "could", "should", "shall", "would", "will", "wont", "isnt",
-    "arent", "doesnt", "dont", "any", "anyone", "anybody", "best", "better", "worth", "ok",
-    "okay", "explain", "help", "advice", "tips", "name", "tell", "give", "list",
+    "arent", "doesnt", "dont", "any", "anyone", "anybody", "best", "better", "worth", "ok", "okay",
+    "explain", "help", "advice", "tips", "name", "tell", "give", "list",
 ];
 
 /// Openers that make a clause after a comma or full stop a question ("worth" or "best" there is
@@ -321,15 +333,52 @@ const AUXILIARIES: &[&str] = &[
 
 /// Phrases anywhere in a message that put a question or a claim to the reader.
 const QUESTION_PHRASES: &[&[&str]] = &[
-    &["should", "i"], &["can", "i"], &["do", "i"], &["could", "i"], &["would", "it"],
-    &["will", "it"], &["will", "rolling"], &["is", "it"], &["is", "that"], &["is", "this"],
-    &["isnt", "it"], &["or", "nah"], &["true", "or"], &["change", "my", "mind"],
-    &["myth"], &["tips"], &["any", "advice"], &["anyone", "know"],
-    &["any", "point"], &["vs"], &["versus"], &["which", "wins"], &["which", "one"],
-    &["does", "it"], &["do", "they"], &["is", "there"], &["how", "do"], &["how", "long"],
-    &["how", "many"], &["how", "much"], &["what", "about"], &["good", "idea"], &["bad", "idea"],
-    &["good", "shout"], &["bad", "shout"], &["does", "that", "mean"], &["does", "it", "mean"], &["ok", "to"], &["okay", "to"], &["safe", "to"], &["normal"],
-    &["legit"], &["thoughts"], &["bro", "science"], &["whole", "point"], &["am", "i"],
+    &["should", "i"],
+    &["can", "i"],
+    &["do", "i"],
+    &["could", "i"],
+    &["would", "it"],
+    &["will", "it"],
+    &["will", "rolling"],
+    &["is", "it"],
+    &["is", "that"],
+    &["is", "this"],
+    &["isnt", "it"],
+    &["or", "nah"],
+    &["true", "or"],
+    &["change", "my", "mind"],
+    &["myth"],
+    &["tips"],
+    &["any", "advice"],
+    &["anyone", "know"],
+    &["any", "point"],
+    &["vs"],
+    &["versus"],
+    &["which", "wins"],
+    &["which", "one"],
+    &["does", "it"],
+    &["do", "they"],
+    &["is", "there"],
+    &["how", "do"],
+    &["how", "long"],
+    &["how", "many"],
+    &["how", "much"],
+    &["what", "about"],
+    &["good", "idea"],
+    &["bad", "idea"],
+    &["good", "shout"],
+    &["bad", "shout"],
+    &["does", "that", "mean"],
+    &["does", "it", "mean"],
+    &["ok", "to"],
+    &["okay", "to"],
+    &["safe", "to"],
+    &["normal"],
+    &["legit"],
+    &["thoughts"],
+    &["bro", "science"],
+    &["whole", "point"],
+    &["am", "i"],
 ];
 
 /// Classifies a message as a question, a likely question, or chat.
@@ -346,12 +395,18 @@ pub fn intent(raw: &str, words: &[String]) -> Intent {
     // A question after a clause break: "legs are wrecked, will rolling help".
     for clause in raw.split([',', ';', ':', '.', '!', '-', '\u{2013}', '\u{2014}', '(']) {
         let w = crate::text::fold_words(clause);
-        if w.first().is_some_and(|w| CLAUSE_OPENERS.contains(&w.as_str())) && w.len() >= 3 {
+        if w.first()
+            .is_some_and(|w| CLAUSE_OPENERS.contains(&w.as_str()))
+            && w.len() >= 3
+        {
             return Intent::Clear;
         }
     }
     // A question word followed by a verb anywhere: "... why do my legs feel looser".
-    if words.windows(2).any(|p| WH_WORDS.contains(&p[0].as_str()) && AUXILIARIES.contains(&p[1].as_str())) {
+    if words
+        .windows(2)
+        .any(|p| WH_WORDS.contains(&p[0].as_str()) && AUXILIARIES.contains(&p[1].as_str()))
+    {
         return Intent::Clear;
     }
     // A tag at the end: "rolling breaks up knots right", "... innit".
@@ -362,7 +417,10 @@ pub fn intent(raw: &str, words: &[String]) -> Intent {
         return Intent::Likely;
     }
     for phrase in QUESTION_PHRASES {
-        if words.windows(phrase.len()).any(|win| win.iter().zip(phrase.iter()).all(|(a, b)| a == b)) {
+        if words
+            .windows(phrase.len())
+            .any(|win| win.iter().zip(phrase.iter()).all(|(a, b)| a == b))
+        {
             return Intent::Likely;
         }
     }
@@ -374,9 +432,32 @@ pub fn intent(raw: &str, words: &[String]) -> Intent {
 
 /// Words of judgement that make a statement a claim put to the reader ("rollers are a scam").
 const CLAIM_WORDS: &[&str] = &[
-    "myth", "myths", "scam", "con", "placebo", "pointless", "useless", "waste", "overrated",
-    "nonsense", "rubbish", "bs", "bollocks", "rubbish", "works", "breaks", "fixes", "cures",
-    "releases", "lengthens", "stretches", "reaches", "proven", "science", "true", "false",
+    "myth",
+    "myths",
+    "scam",
+    "con",
+    "placebo",
+    "pointless",
+    "useless",
+    "waste",
+    "overrated",
+    "nonsense",
+    "rubbish",
+    "bs",
+    "bollocks",
+    "rubbish",
+    "works",
+    "breaks",
+    "fixes",
+    "cures",
+    "releases",
+    "lengthens",
+    "stretches",
+    "reaches",
+    "proven",
+    "science",
+    "true",
+    "false",
 ];
 
 #[cfg(test)]
@@ -392,7 +473,10 @@ mod tests {
         let cases = [
             ("does rolling help?", Intent::Clear),
             ("how long should I roll before a run", Intent::Clear),
-            ("legs wrecked after 20 miles, will rolling tonight help", Intent::Clear),
+            (
+                "legs wrecked after 20 miles, will rolling tonight help",
+                Intent::Clear,
+            ),
             ("rollers are a con, change my mind", Intent::Likely),
             ("just foam rolled, feeling great", Intent::None),
             ("doms today lol", Intent::None),

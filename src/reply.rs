@@ -14,7 +14,8 @@ pub const PHYSIO_PROMPT: &str =
     "🩺 If pain persists, gets worse or changes how you run, see a physio. This is general information, not a diagnosis.";
 
 /// What the bot covers, for declines and `/about`.
-pub const SCOPE: &str = "foam rolling, the IT band, DOMS (sore legs after hard running) and warm-ups";
+pub const SCOPE: &str =
+    "foam rolling, the IT band, DOMS (sore legs after hard running) and warm-ups";
 
 /// Defuses anything Discord would turn into a ping.
 pub fn defuse_mentions(text: &str) -> String {

@@ -159,30 +159,131 @@ const HYPOTHETICALS: &[&str] = &["if", "unless", "whether", "until", "in", "case
 /// Body parts: with [`PAIN_WORDS`], the context a sign needs ("knot in my bag strap snapped" is
 /// not an injury).
 const BODY_WORDS: &[&str] = &[
-    "knee", "knees", "calf", "calves", "hamstring", "hamstrings", "quad", "quads", "hip", "hips",
-    "glute", "glutes", "achilles", "ankle", "ankles", "foot", "feet", "shin", "shins", "thigh",
-    "thighs", "back", "leg", "legs", "muscle", "muscles", "tendon", "heel", "heels", "groin",
-    "itb", "iliotibial", "band", "arch", "toe", "toes", "hammy", "hammies", "bum", "butt",
+    "knee",
+    "knees",
+    "calf",
+    "calves",
+    "hamstring",
+    "hamstrings",
+    "quad",
+    "quads",
+    "hip",
+    "hips",
+    "glute",
+    "glutes",
+    "achilles",
+    "ankle",
+    "ankles",
+    "foot",
+    "feet",
+    "shin",
+    "shins",
+    "thigh",
+    "thighs",
+    "back",
+    "leg",
+    "legs",
+    "muscle",
+    "muscles",
+    "tendon",
+    "heel",
+    "heels",
+    "groin",
+    "itb",
+    "iliotibial",
+    "band",
+    "arch",
+    "toe",
+    "toes",
+    "hammy",
+    "hammies",
+    "bum",
+    "butt",
 ];
 
 /// Words that show the message is about pain or an injury (a duration alone is not a sign:
 /// "two weeks until the race").
 const PAIN_WORDS: &[&str] = &[
-    "pain", "painful", "hurt", "hurts", "hurting", "ache", "aches", "aching", "achy", "sore",
-    "soreness", "doms", "niggle", "niggly", "injury", "injured", "tight", "tightness", "creaky",
-    "swollen", "throbbing", "twinge", "flare", "problem", "issue", "issues", "itbs", "tender",
+    "pain",
+    "painful",
+    "hurt",
+    "hurts",
+    "hurting",
+    "ache",
+    "aches",
+    "aching",
+    "achy",
+    "sore",
+    "soreness",
+    "doms",
+    "niggle",
+    "niggly",
+    "injury",
+    "injured",
+    "tight",
+    "tightness",
+    "creaky",
+    "swollen",
+    "throbbing",
+    "twinge",
+    "flare",
+    "problem",
+    "issue",
+    "issues",
+    "itbs",
+    "tender",
 ];
 
 const NUMBER_WORDS: &[(&str, u32)] = &[
-    ("a", 1), ("an", 1), ("one", 1), ("two", 2), ("three", 3), ("four", 4), ("five", 5),
-    ("six", 6), ("seven", 7), ("eight", 8), ("nine", 9), ("ten", 10), ("eleven", 11),
-    ("twelve", 12), ("fourteen", 14), ("couple", 2), ("few", 3), ("several", 4), ("many", 5),
+    ("a", 1),
+    ("an", 1),
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("fourteen", 14),
+    ("couple", 2),
+    ("few", 3),
+    ("several", 4),
+    ("many", 5),
 ];
 
 const MONTHS: &[&str] = &[
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sept",
-    "oct", "nov", "dec", "christmas", "xmas", "easter", "new",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "christmas",
+    "xmas",
+    "easter",
+    "new",
 ];
 
 /// The warning signs a message describes, each once, in a stable order.
@@ -213,14 +314,25 @@ pub fn assess(text: &str) -> Vec<Sign> {
 
 /// Whether a negation or a hypothetical stands just before position `i`.
 fn cancelled(words: &[String], i: usize) -> bool {
-    let near = |n: usize, list: &[&str]| words[i.saturating_sub(n)..i].iter().any(|w| list.contains(&w.as_str()));
-    near(3, NEGATIONS) || near(2, HYPOTHETICALS)
+    let near = |n: usize, list: &[&str]| {
+        words[i.saturating_sub(n)..i]
+            .iter()
+            .any(|w| list.contains(&w.as_str()))
+    };
+    // "what if ... gets worse" is hypothetical however far apart the words are in the clause.
+    let what_if = words[i.saturating_sub(6)..i]
+        .windows(2)
+        .any(|p| p[0] == "what" && p[1] == "if");
+    near(3, NEGATIONS) || near(2, HYPOTHETICALS) || what_if
 }
 
 fn number(word: &str) -> Option<u32> {
-    word.parse::<u32>()
-        .ok()
-        .or_else(|| NUMBER_WORDS.iter().find(|(w, _)| *w == word).map(|(_, n)| *n))
+    word.parse::<u32>().ok().or_else(|| {
+        NUMBER_WORDS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, n)| *n)
+    })
 }
 
 /// "for 10 days", "5 weeks", "a month", "since march", "since last tuesday", "for ages".
@@ -230,24 +342,24 @@ fn lasts_a_week_or_more(words: &[String]) -> bool {
         let prev2 = i.checked_sub(2).map(|j| words[j].as_str());
         let count = prev.and_then(number).or_else(|| {
             // "a couple of weeks", "a few days"
-            (prev == Some("of")).then(|| prev2.and_then(number)).flatten()
+            (prev == Some("of"))
+                .then(|| prev2.and_then(number))
+                .flatten()
         });
         match w.as_str() {
-            "week" | "weeks" | "wk" | "wks" | "fortnight" | "month" | "months" | "year" | "years" => {
+            "week" | "weeks" | "wk" | "wks" | "fortnight" | "month" | "months" | "year"
+            | "years" => {
                 // Dates and plans are not durations: "next week", "last week's race", "every
                 // month", "race in 3 weeks", "once a week".
-                let dated = count.is_none() && matches!(prev, Some("next" | "this" | "last" | "per" | "every"));
+                let dated = count.is_none()
+                    && matches!(prev, Some("next" | "this" | "last" | "per" | "every"));
                 let future = prev == Some("in") || prev2 == Some("in");
                 let frequency = matches!(prev2, Some("once" | "twice" | "times"));
                 if !dated && !future && !frequency {
                     return true;
                 }
             }
-            "days" => {
-                if count.is_some_and(|n| n >= 7) && prev2 != Some("in") {
-                    return true;
-                }
-            }
+            "days" if count.is_some_and(|n| n >= 7) && prev2 != Some("in") => return true,
             "since" => {
                 let next = words.get(i + 1).map(String::as_str);
                 let next2 = words.get(i + 2).map(String::as_str);
@@ -281,7 +393,12 @@ mod tests {
         for t in yes {
             assert!(lasts_a_week_or_more(&crate::text::fold_words(t)), "{t}");
         }
-        let no = ["sore 2 days after my race", "race is next week", "roll twice per week", "see you this week"];
+        let no = [
+            "sore 2 days after my race",
+            "race is next week",
+            "roll twice per week",
+            "see you this week",
+        ];
         for t in no {
             assert!(!lasts_a_week_or_more(&crate::text::fold_words(t)), "{t}");
         }

@@ -1,0 +1,143 @@
+//! The offline CLI as a script or a person uses it: `ask`, `ask --json` (the batch contract),
+//! and configuration errors.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+#[test]
+fn ask_prints_the_reply_a_member_would_see() {
+    let out = Command::new(common::bin())
+        .args(["ask", "does rolling break up scar tissue?"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Journal of Sport Rehabilitation"), "{text}");
+    assert!(text.contains("physio"));
+}
+
+#[test]
+fn json_batch_streams_one_object_per_line() {
+    let mut child = Command::new(common::bin())
+        .args(["ask", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Each answer arrives before the next question is written: output is flushed per line.
+    let questions = [
+        "is the IT band a muscle?",
+        "what shoes are best for trails",
+        "calf sore for three weeks, should I keep rolling it?",
+        "",
+    ];
+    let mut got = Vec::new();
+    for q in questions {
+        writeln!(stdin, "{q}").unwrap();
+        stdin.flush().unwrap();
+        let line = lines.next().unwrap().unwrap();
+        got.push(serde_json::from_str::<serde_json::Value>(&line).unwrap());
+    }
+    drop(stdin);
+    assert!(lines.next().is_none());
+    assert!(child.wait().unwrap().success());
+
+    for (q, v) in questions.iter().zip(&got) {
+        assert_eq!(v["question"], *q);
+        for key in ["answered", "entry", "score", "reply", "physio_escalation"] {
+            assert!(v.get(key).is_some(), "{key} missing in {v}");
+        }
+    }
+    assert_eq!(got[0]["answered"], true);
+    assert_eq!(got[0]["entry"], "itb-not-a-muscle");
+    assert_eq!(got[1]["answered"], false);
+    assert_eq!(got[1]["entry"], serde_json::Value::Null);
+    assert_eq!(got[2]["physio_escalation"], true);
+    assert_eq!(got[3]["answered"], false);
+}
+
+#[test]
+fn auto_mode_is_silent_on_chatter() {
+    let out = Command::new(common::bin())
+        .args([
+            "ask",
+            "--json",
+            "--auto",
+            "rolling hills route on saturday, who's in?",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["answered"], false);
+    assert_eq!(v["reply"], "");
+}
+
+#[test]
+fn a_bad_config_value_names_its_key() {
+    let dir = common::temp_dir("bad-config");
+    common::write(
+        &dir,
+        "bad.toml",
+        "[matcher]\nauto_answer = 3.0\n[reply]\nmax_chars = 9000\n",
+    );
+    let out = Command::new(common::bin())
+        .arg("--config")
+        .arg(dir.join("bad.toml"))
+        .args(["ask", "hi"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("matcher.auto_answer"), "{err}");
+    assert!(err.contains("reply.max_chars"), "{err}");
+
+    common::write(&dir, "typo.toml", "[matcher]\nask_anser = 0.5\n");
+    let out = Command::new(common::bin())
+        .arg("--config")
+        .arg(dir.join("typo.toml"))
+        .args(["ask", "hi"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ask_anser") && err.contains("line 2"), "{err}");
+}
+
+#[test]
+fn the_shipped_config_is_the_defaults() {
+    let text = std::fs::read_to_string(common::repo().join("config/runclub-bot.toml")).unwrap();
+    let parsed =
+        runclub_bot::Config::parse(&text, std::path::Path::new("runclub-bot.toml")).unwrap();
+    assert_eq!(
+        parsed,
+        runclub_bot::Config::default(),
+        "documented values and code defaults agree"
+    );
+}
+
+#[test]
+fn a_missing_fallback_entry_is_named() {
+    let dir = common::temp_dir("fallback");
+    common::write(
+        &dir,
+        "c.toml",
+        "[reply]\nfallback_entry = \"no-such-entry\"\n",
+    );
+    let out = Command::new(common::bin())
+        .arg("--config")
+        .arg(dir.join("c.toml"))
+        .args(["ask", "hi"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("reply.fallback_entry") && err.contains("no-such-entry"),
+        "{err}"
+    );
+}
