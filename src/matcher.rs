@@ -88,7 +88,9 @@ pub struct Matcher {
     entries: Vec<IndexedEntry>,
     idf: HashMap<String, f32>,
     idf_unknown: f32,
-    topic_terms: HashSet<String>,
+    /// Each topic as its terms: a message is on topic when it has all the terms of one
+    /// ("static stretch" needs both words; "stretch" alone is not our topic).
+    topic_terms: Vec<Vec<String>>,
     weights: MatchWeights,
 }
 
@@ -211,7 +213,8 @@ impl Matcher {
         let topic_terms = lex
             .topic_terms
             .iter()
-            .flat_map(|t| normaliser.terms_of(t))
+            .map(|t| normaliser.terms_of(t))
+            .filter(|t| !t.is_empty())
             .collect();
         Matcher {
             normaliser,
@@ -235,7 +238,10 @@ impl Matcher {
     pub fn analyse(&self, text: &str) -> Analysis {
         let normalised = self.normaliser.normalise(text);
         let terms = unique(normalised.terms.clone());
-        let on_topic = terms.iter().any(|t| self.topic_terms.contains(t));
+        let on_topic = self
+            .topic_terms
+            .iter()
+            .any(|topic| topic.iter().all(|t| terms.contains(t)));
         let intent = intent(text, &normalised.words);
         let candidates = self.rank(&terms);
         Analysis {
