@@ -11,12 +11,14 @@
 //! - [`engine`]: the ask-mode and auto-mode decisions; pure.
 //! - [`reply`]: the text a member sees, sourced, physio-prompted and safe to post.
 //! - [`cli`]: the offline commands (`ask`, `check`) that run without Discord.
+//! - [`discord`]: the thin adapter: client building, commands, event routing, run loop.
 //!
 //! Nothing here imports serenity except the Discord adapter, so the core can be run, tested
 //! and measured on any machine.
 
 pub mod cli;
 pub mod config;
+pub mod discord;
 pub mod engine;
 pub mod knowledge;
 pub mod matcher;

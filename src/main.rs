@@ -2,8 +2,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use runclub_bot::config::LogFormat;
+use runclub_bot::discord::{self, BotState, Token};
 use runclub_bot::{cli, Config, Mode};
 
 #[derive(Parser)]
@@ -22,6 +25,8 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the Discord bot (token from DISCORD_TOKEN or discord.token_file).
+    Run,
     /// Answer a question as the bot would, without Discord.
     Ask {
         /// Print one JSON object per question (the batch contract).
@@ -42,12 +47,21 @@ enum Command {
         #[arg(long)]
         knowledge: Option<PathBuf>,
     },
+    /// Exit 0 if the running bot's heartbeat is recent and connected (Docker HEALTHCHECK).
+    Health,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    init_logging();
-    match run(args) {
+    let config = match Config::load(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(&config, matches!(args.command, Command::Run));
+    match run(args.command, config) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -56,19 +70,26 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
+fn init_logging(config: &Config, bot: bool) {
     // Logs go to stderr: stdout carries answers (and the JSON batch contract).
+    let default = if bot {
+        "runclub_bot=info,serenity=warn,poise=warn,warn"
+    } else {
+        "warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match config.log.format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Plain => builder.init(),
+    }
 }
 
-fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut config = Config::load(args.config.as_deref())?;
-    match args.command {
+fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
+    match command {
         Command::Ask {
             json,
             auto,
@@ -81,15 +102,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             let engine = runclub_bot::load_engine(&config)?;
             let mode = if auto { Mode::Auto } else { Mode::Ask };
             let question = (!question.is_empty()).then(|| question.join(" "));
-            let stdin = std::io::stdin();
-            let stdout = std::io::stdout();
             cli::ask(
                 &engine,
                 mode,
                 json,
                 question.as_deref(),
-                &mut stdin.lock(),
-                &mut stdout.lock(),
+                &mut std::io::stdin().lock(),
+                &mut std::io::stdout().lock(),
             )?;
             Ok(ExitCode::SUCCESS)
         }
@@ -102,5 +121,75 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        Command::Health => match discord::health(&config.data_dir) {
+            Ok(status) => {
+                println!("healthy: {status}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(why) => {
+                println!("unhealthy: {why}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        Command::Run => {
+            // Everything is loaded and validated before connecting: a bad knowledge file or a
+            // missing token is reported now, not after the bot is online.
+            let engine = runclub_bot::load_engine(&config)?;
+            let token = Token::from_env_or_file(&config)?;
+            let state = Arc::new(BotState::new(engine, config.clone()));
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                tokio::spawn(reload_on_sighup(state.clone()));
+                discord::run(&config, &token, state, shutdown_signal()).await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// SIGHUP re-reads the knowledge; a failed reload keeps the old knowledge and logs why.
+async fn reload_on_sighup(state: Arc<BotState>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; knowledge reload disabled");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match state.reload() {
+                Ok(entries) => tracing::info!(entries, "knowledge reloaded"),
+                Err(e) => tracing::error!(
+                    "knowledge reload failed; keeping the previous knowledge: {e:#}"
+                ),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = state;
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received"),
+        () = term => tracing::info!("SIGTERM received"),
     }
 }

@@ -1,0 +1,246 @@
+//! Slash commands, the message context-menu command, and the "did you mean" buttons. Each
+//! handler is a few lines: parse, ask the engine, reply. No decision is made here.
+
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+use tracing::Instrument;
+
+use super::{Context, Error};
+use crate::engine::{Engine, Mode, Outcome, Response};
+use crate::reply;
+
+/// Custom-id prefix of the "did you mean" buttons: `rcb:show:<entry id>`. Handled by the event
+/// handler rather than a collector, so buttons keep working after a restart.
+pub const SHOW_PREFIX: &str = "rcb:show:";
+
+/// Discord's cap on a button label.
+const BUTTON_LABEL_MAX: usize = 80;
+/// Discord's cap on an autocomplete choice's name, and on the number of choices.
+const CHOICE_NAME_MAX: usize = 100;
+const MAX_CHOICES: usize = 25;
+
+/// Mentions none: nothing the bot sends may ping anyone, whatever the text says.
+pub fn no_mentions() -> serenity::CreateAllowedMentions {
+    serenity::CreateAllowedMentions::new().replied_user(false)
+}
+
+fn cut(text: &str, max: usize) -> String {
+    reply::truncate(text, max)
+}
+
+/// Ask about foam rolling, the IT band, DOMS or warm-ups
+#[poise::command(slash_command)]
+pub async fn ask(
+    ctx: Context<'_>,
+    #[description = "Your question, in your own words"]
+    #[max_length = 500]
+    question: String,
+) -> Result<(), Error> {
+    answer(ctx, "ask", &question).await
+}
+
+/// Answers the selected message (Apps > Ask runclub-bot).
+#[poise::command(context_menu_command = "Ask runclub-bot")]
+pub async fn ask_about_message(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
+    answer(ctx, "context_menu", &message.content).await
+}
+
+async fn answer(ctx: Context<'_>, kind: &'static str, question: &str) -> Result<(), Error> {
+    let span = tracing::info_span!(
+        "interaction",
+        kind,
+        guild = ctx.guild_id().map(|g| g.get()),
+        channel = ctx.channel_id().get(),
+        entry = tracing::field::Empty,
+        score = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+    );
+    async move {
+        let engine = ctx.data().engine();
+        // Message text is members' words: debug level only.
+        tracing::debug!(question, "question");
+        let r = engine.respond(question, Mode::Ask);
+        record(&engine, &r);
+        send(ctx, &engine, &r).await?;
+        tracing::info!("replied");
+        Ok(())
+    }
+    .instrument(span)
+    .await
+}
+
+fn record(engine: &Engine, r: &Response) {
+    let span = tracing::Span::current();
+    if let Some(best) = r.best {
+        span.record("entry", engine.entry(best).id.as_str());
+    }
+    span.record("score", r.confidence);
+    let outcome = match r.outcome {
+        Outcome::Answer { .. } if r.escalated() => "answer+physio",
+        Outcome::Answer { .. } => "answer",
+        Outcome::Suggest { .. } => "suggest",
+        Outcome::Decline { .. } => "decline",
+    };
+    span.record("outcome", outcome);
+}
+
+/// Answers publicly; "did you mean" and declines only to the member who asked.
+async fn send(ctx: Context<'_>, engine: &Engine, r: &Response) -> Result<(), Error> {
+    let base = CreateReply::default()
+        .content(r.text.clone())
+        .allowed_mentions(no_mentions());
+    let reply = match &r.outcome {
+        Outcome::Answer { .. } => base,
+        Outcome::Suggest { entries } => {
+            let buttons = entries
+                .iter()
+                .map(|&i| {
+                    let e = engine.entry(i);
+                    serenity::CreateButton::new(format!("{SHOW_PREFIX}{}", e.id))
+                        .label(cut(&e.title, BUTTON_LABEL_MAX))
+                        .style(serenity::ButtonStyle::Secondary)
+                })
+                .collect();
+            base.ephemeral(true)
+                .components(vec![serenity::CreateActionRow::Buttons(buttons)])
+        }
+        Outcome::Decline { .. } => base.ephemeral(true),
+    };
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+async fn autocomplete_topic(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let engine = ctx.data().engine();
+    let choices = engine
+        .search_titles(partial, MAX_CHOICES)
+        .into_iter()
+        .map(|e| serenity::AutocompleteChoice::new(cut(&e.title, CHOICE_NAME_MAX), e.id.clone()))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Show one topic's answer
+#[poise::command(slash_command)]
+pub async fn topic(
+    ctx: Context<'_>,
+    #[description = "Start typing: foam rolling, IT band, DOMS, warm-up..."]
+    #[autocomplete = "autocomplete_topic"]
+    name: String,
+) -> Result<(), Error> {
+    let engine = ctx.data().engine();
+    match engine.render_entry(&name) {
+        Some(text) => {
+            tracing::info!(entry = %name, "topic shown");
+            ctx.send(
+                CreateReply::default()
+                    .content(text)
+                    .allowed_mentions(no_mentions()),
+            )
+            .await?;
+            Ok(())
+        }
+        // Typed without picking a suggestion: treat it as a question.
+        None => answer(ctx, "topic", &name).await,
+    }
+}
+
+/// List what the bot can answer
+#[poise::command(slash_command)]
+pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
+    let engine = ctx.data().engine();
+    let text = topics_text(&engine);
+    ctx.send(
+        CreateReply::default()
+            .content(text)
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The `/topics` list: entries grouped by topic, in knowledge order.
+pub fn topics_text(engine: &Engine) -> String {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for e in &engine.knowledge().entries {
+        let topic = e.topic.clone().unwrap_or_else(|| "general".into());
+        match groups.iter_mut().find(|(t, _)| *t == topic) {
+            Some((_, titles)) => titles.push(&e.title),
+            None => groups.push((topic, vec![&e.title])),
+        }
+    }
+    let mut out = String::from("**What I can answer** (use `/topic` or just `/ask`):\n");
+    for (topic, titles) in groups {
+        out.push_str(&format!("\n**{topic}**\n"));
+        for t in titles {
+            out.push_str(&format!("• {t}\n"));
+        }
+    }
+    reply::finish(&out, 2000)
+}
+
+/// What this bot is, and where its answers come from
+#[poise::command(slash_command)]
+pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
+    let engine = ctx.data().engine();
+    let kb = engine.knowledge();
+    let text = format!(
+        "**runclub-bot** answers club members' questions about {scope}, from a small curated \
+         knowledge base ({entries} answers, each naming its source and reviewed against the \
+         evidence). It is general information, **not medical advice**, and it never diagnoses: \
+         if pain persists, gets worse or changes how you run, see a physio. When a message \
+         describes warning signs, the bot says so first.\nAsk with `/ask`, browse with `/topics`, \
+         or right-click a message > Apps > *Ask runclub-bot*.",
+        scope = reply::SCOPE,
+        entries = kb.entries.len(),
+    );
+    ctx.send(
+        CreateReply::default()
+            .content(reply::finish(&text, 2000))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// A "did you mean" button: posts the chosen entry publicly.
+pub async fn on_show_button(
+    ctx: &serenity::Context,
+    engine: &Engine,
+    interaction: &serenity::ComponentInteraction,
+    entry_id: &str,
+) -> Result<(), Error> {
+    let span = tracing::info_span!(
+        "interaction",
+        kind = "button",
+        guild = interaction.guild_id.map(|g| g.get()),
+        channel = interaction.channel_id.get(),
+        entry = entry_id,
+    );
+    async move {
+        let message = match engine.render_entry(entry_id) {
+            Some(text) => serenity::CreateInteractionResponseMessage::new().content(text),
+            None => serenity::CreateInteractionResponseMessage::new()
+                .content("That answer is no longer in my knowledge: try `/topics`.")
+                .ephemeral(true),
+        }
+        .allowed_mentions(no_mentions());
+        interaction
+            .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
+            .await?;
+        tracing::info!("replied");
+        Ok(())
+    }
+    .instrument(span)
+    .await
+}
+
+/// Every command the bot registers.
+pub fn all() -> Vec<poise::Command<std::sync::Arc<super::BotState>, Error>> {
+    vec![ask(), topic(), topics(), about(), ask_about_message()]
+}

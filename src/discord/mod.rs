@@ -1,0 +1,325 @@
+//! The Discord adapter: builds the serenity client (with poise for commands), routes events to
+//! small handlers, registers commands, and runs until a shutdown future resolves. It only
+//! translates between Discord and the engine; every decision lives in the pure core.
+
+pub mod commands;
+mod state;
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
+
+pub use state::{BotState, Token};
+
+pub type Error = anyhow::Error;
+pub type Context<'a> = poise::Context<'a, Arc<BotState>, Error>;
+
+/// How long shards get to close after SIGTERM or Ctrl-C.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How often the heartbeat file is refreshed, and how old it may be for `health` to pass.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
+pub const HEARTBEAT_MAX_AGE: Duration = Duration::from_secs(60);
+
+/// The gateway intents the bot asks for: guilds only. Slash commands and buttons arrive as
+/// interactions, which need no intent; nothing privileged is requested.
+pub fn intents() -> serenity::GatewayIntents {
+    serenity::GatewayIntents::GUILDS
+}
+
+/// Builds the client from the configuration; `main` and the tests both use it. With
+/// `discord.api_base` set (tests), REST goes to that base URL and the gateway URL is whatever it
+/// answers for `GET /gateway`.
+pub async fn build_client(
+    config: &crate::Config,
+    token: &Token,
+    state: Arc<BotState>,
+) -> anyhow::Result<serenity::Client> {
+    let http = http_client(config, token);
+    let setup_state = state.clone();
+    let setup_config = config.clone();
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            allowed_mentions: Some(commands::no_mentions()),
+            event_handler: |framework, event| Box::pin(on_event(framework, event)),
+            on_error: |error| Box::pin(on_error(error)),
+            ..Default::default()
+        })
+        // Owners are only used by owner-only commands, which the bot has none of.
+        .initialize_owners(false)
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                let defs = poise::builtins::create_application_commands(&framework.options().commands);
+                register_commands(ctx, &setup_config, ready.application.id, defs).await;
+                Ok(setup_state)
+            })
+        })
+        .build();
+
+    // The bot reads no message history and no member lists: keep the cache to guilds and
+    // channels (for permission checks) and nothing else.
+    let mut cache = serenity::cache::Settings::default();
+    cache.max_messages = 0;
+    cache.cache_users = false;
+    let client = serenity::ClientBuilder::new_with_http(http, intents())
+        .framework(framework)
+        .cache_settings(cache)
+        .await?;
+    Ok(client)
+}
+
+fn http_client(config: &crate::Config, token: &Token) -> serenity::Http {
+    let mut http = serenity::HttpBuilder::new(token.expose());
+    if let Some(base) = &config.discord.api_base {
+        // serenity ignores the proxy while its ratelimiter is on.
+        http = http.proxy(base.clone()).ratelimiter_disabled(true);
+    }
+    http.build()
+}
+
+/// Checks the token with one REST call before connecting, so that a wrong token gives one
+/// clear line instead of a gateway reconnect loop.
+pub async fn check_token(config: &crate::Config, token: &Token) -> anyhow::Result<String> {
+    let http = http_client(config, token);
+    match http.get_current_user().await {
+        Ok(user) => Ok(user.name.clone()),
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(resp)))
+            if resp.status_code.as_u16() == 401 =>
+        {
+            anyhow::bail!("Discord rejected the token (401 Unauthorized): check DISCORD_TOKEN or discord.token_file")
+        }
+        Err(e) => Err(anyhow::anyhow!(
+            "could not reach Discord to check the token: {e}"
+        )),
+    }
+}
+
+/// Runs the bot until `shutdown` resolves, then closes the shards within [`SHUTDOWN_GRACE`].
+pub async fn run(
+    config: &crate::Config,
+    token: &Token,
+    state: Arc<BotState>,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    check_token(config, token).await?;
+    tracing::info!(
+        entries = state.engine().knowledge().entries.len(),
+        knowledge = %config.knowledge_dir.display(),
+        "knowledge loaded"
+    );
+    let mut client = build_client(config, token, state).await?;
+    let manager = client.shard_manager.clone();
+    let heartbeat = tokio::spawn(heartbeat_loop(manager.clone(), config.data_dir.clone()));
+    let start = client.start();
+    tokio::pin!(start);
+    let result = tokio::select! {
+        r = &mut start => r.map_err(explain_start_error),
+        () = shutdown => {
+            tracing::info!("shutting down");
+            let closed = tokio::time::timeout(SHUTDOWN_GRACE, async {
+                manager.shutdown_all().await;
+                let _ = (&mut start).await;
+            })
+            .await;
+            if closed.is_err() {
+                tracing::warn!("shards did not close within {SHUTDOWN_GRACE:?}; exiting anyway");
+            }
+            Ok(())
+        }
+    };
+    heartbeat.abort();
+    let _ = std::fs::remove_file(heartbeat_path(&config.data_dir));
+    result
+}
+
+fn explain_start_error(e: serenity::Error) -> anyhow::Error {
+    match e {
+        serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication) => {
+            anyhow::anyhow!("Discord rejected the token at the gateway: check DISCORD_TOKEN")
+        }
+        serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents) => {
+            anyhow::anyhow!(
+            "Discord refused the gateway intents (close code 4014): enable them for the bot in \
+             the developer portal (Bot > Privileged Gateway Intents)"
+        )
+        }
+        other => anyhow::anyhow!("Discord client stopped: {other}"),
+    }
+}
+
+async fn on_event(
+    framework: poise::FrameworkContext<'_, Arc<BotState>, Error>,
+    event: &serenity::FullEvent,
+) -> Result<(), Error> {
+    match event {
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(component),
+        } => {
+            if let Some(id) = component.data.custom_id.strip_prefix(commands::SHOW_PREFIX) {
+                let engine = framework.user_data.engine();
+                commands::on_show_button(framework.serenity_context, &engine, component, id)
+                    .await?;
+            }
+        }
+        serenity::FullEvent::Resume { .. } => tracing::info!("gateway session resumed"),
+        serenity::FullEvent::ShardsReady { total_shards } => {
+            tracing::info!(total_shards, "shards ready")
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// One handler for every error: a log line for the operator, a short private note for the
+/// member.
+async fn on_error(error: poise::FrameworkError<'_, Arc<BotState>, Error>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            tracing::error!(command = %ctx.command().name, "command failed: {error:#}");
+            let _ = ctx
+                .send(
+                    poise::CreateReply::default()
+                        .content("Sorry, something went wrong answering that. Please try again in a moment.")
+                        .ephemeral(true)
+                        .allowed_mentions(commands::no_mentions()),
+                )
+                .await;
+        }
+        poise::FrameworkError::EventHandler { error, .. } => {
+            tracing::error!("event handler failed: {error:#}");
+        }
+        poise::FrameworkError::Setup { error, .. } => {
+            tracing::error!("setup failed: {error:#}");
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                tracing::error!("error while handling an error: {e}");
+            }
+        }
+    }
+}
+
+/// Registers the commands, but only when their definitions (or the target) changed since the
+/// last successful registration: Discord limits command creations per day, and a bot that
+/// restarts often must not burn them. The last registration is remembered in the data dir.
+async fn register_commands(
+    ctx: &serenity::Context,
+    config: &crate::Config,
+    application: serenity::ApplicationId,
+    defs: Vec<serenity::CreateCommand>,
+) {
+    let scope = match config.discord.dev_guild_id {
+        Some(g) => format!("guild {g}"),
+        None => "global".to_string(),
+    };
+    let fingerprint = match serde_json::to_string(&defs) {
+        Ok(json) => format!("application {application}, {scope}\n{json}"),
+        Err(e) => {
+            tracing::warn!("cannot serialise command definitions: {e}");
+            String::new()
+        }
+    };
+    let path = registration_path(&config.data_dir);
+    if !fingerprint.is_empty()
+        && std::fs::read_to_string(&path).ok().as_deref() == Some(fingerprint.as_str())
+    {
+        tracing::info!(%scope, "commands unchanged since the last registration; not registering");
+        return;
+    }
+    let result = match config.discord.dev_guild_id {
+        Some(g) => serenity::GuildId::new(g)
+            .set_commands(ctx, defs)
+            .await
+            .map(|c| c.len()),
+        None => serenity::Command::set_global_commands(ctx, defs)
+            .await
+            .map(|c| c.len()),
+    };
+    match result {
+        Ok(n) => {
+            tracing::info!(%scope, commands = n, "commands registered");
+            if let Err(e) = write_atomically(&path, &fingerprint) {
+                tracing::warn!(
+                    "registered, but cannot remember it in {}: {e}",
+                    path.display()
+                );
+            }
+        }
+        Err(e) => {
+            tracing::error!(%scope, "command registration failed (the previous commands stay): {e}")
+        }
+    }
+}
+
+fn registration_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("registered-commands.txt")
+}
+
+pub fn heartbeat_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("heartbeat")
+}
+
+/// Writes via a temporary file and a rename, so a crash never leaves half a file.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(tmp, path)
+}
+
+/// Every [`HEARTBEAT_EVERY`], records whether a shard is connected, for `runclub-bot health`
+/// (the Docker HEALTHCHECK).
+async fn heartbeat_loop(manager: Arc<serenity::ShardManager>, data_dir: PathBuf) {
+    let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
+    loop {
+        tick.tick().await;
+        let connected = manager
+            .runners
+            .lock()
+            .await
+            .values()
+            .any(|r| r.stage == serenity::ConnectionStage::Connected);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let line = format!(
+            "{} {now}\n",
+            if connected { "connected" } else { "connecting" }
+        );
+        if let Err(e) = write_atomically(&heartbeat_path(&data_dir), &line) {
+            tracing::warn!("cannot write the heartbeat file: {e}");
+        }
+    }
+}
+
+/// The `health` check: the heartbeat is recent and says connected.
+pub fn health(data_dir: &Path) -> Result<String, String> {
+    let path = heartbeat_path(data_dir);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("no heartbeat at {}: {e}", path.display()))?;
+    let mut parts = text.split_whitespace();
+    let status = parts.next().unwrap_or("");
+    let at: u64 = parts
+        .next()
+        .and_then(|t| t.parse().ok())
+        .ok_or("malformed heartbeat file")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let age = now.saturating_sub(at);
+    if age > HEARTBEAT_MAX_AGE.as_secs() {
+        return Err(format!(
+            "heartbeat is {age}s old: the bot is not running or is stuck"
+        ));
+    }
+    if status != "connected" {
+        return Err(format!("not connected to Discord ({status}, {age}s ago)"));
+    }
+    Ok(format!("connected ({age}s ago)"))
+}

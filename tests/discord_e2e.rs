@@ -1,0 +1,504 @@
+//! End to end: the real serenity client and poise, driven through a fake Discord on 127.0.0.1
+//! (REST + gateway). One test binary for all of them, to save link time.
+#![recursion_limit = "256"]
+
+mod common;
+mod fake_discord;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fake_discord::{FakeDiscord, Request, TOKEN};
+use runclub_bot::discord::{self, BotState, Token};
+use runclub_bot::Config;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            std::env::var("TEST_LOG")
+                .unwrap_or_else(|_| "runclub_bot=debug,serenity=warn,poise=warn".into()),
+        ))
+        .with_test_writer()
+        .try_init();
+}
+
+/// A bot running in this process against `fake`, stopped by dropping or `stop()`.
+struct Bot {
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    state: Arc<BotState>,
+}
+
+impl Bot {
+    async fn start(fake: &FakeDiscord, data_dir: &Path, tweak: impl FnOnce(&mut Config)) -> Bot {
+        init_tracing();
+        let mut config = Config {
+            knowledge_dir: common::repo().join("knowledge"),
+            data_dir: data_dir.to_path_buf(),
+            ..Config::default()
+        };
+        config.discord.api_base = Some(fake.base.clone());
+        tweak(&mut config);
+        let engine = runclub_bot::load_engine(&config).unwrap();
+        let state = Arc::new(BotState::new(engine, config.clone()));
+        let (tx, rx) = oneshot::channel();
+        let s = state.clone();
+        let task = tokio::spawn(async move {
+            let token = Token::new(TOKEN).unwrap();
+            discord::run(&config, &token, s, async {
+                let _ = rx.await;
+            })
+            .await
+        });
+        Bot {
+            stop: Some(tx),
+            task,
+            state,
+        }
+    }
+
+    async fn stop(mut self) -> Duration {
+        let t = Instant::now();
+        let _ = self.stop.take().unwrap().send(());
+        let r = tokio::time::timeout(Duration::from_secs(10), &mut self.task).await;
+        let elapsed = t.elapsed();
+        r.expect("bot stops within 10 s").unwrap().unwrap();
+        elapsed
+    }
+}
+
+fn is_callback(id: u64) -> impl Fn(&Request) -> bool {
+    move |r| r.method == "POST" && r.path.starts_with(&format!("/api/v10/interactions/{id}/"))
+}
+
+fn content(r: &Request) -> &str {
+    r.body["data"]["content"].as_str().unwrap_or("")
+}
+
+fn ephemeral(r: &Request) -> bool {
+    r.body["data"]["flags"].as_u64().unwrap_or(0) & 64 != 0
+}
+
+/// Sends an interaction and returns the callback with the time it took.
+async fn interact(
+    fake: &FakeDiscord,
+    (id, _token, data): (u64, String, Value),
+) -> (Request, Duration) {
+    let t = Instant::now();
+    fake.dispatch("INTERACTION_CREATE", data);
+    let r = fake
+        .wait_request(5, "interaction callback", is_callback(id))
+        .await;
+    let took = r.at.duration_since(t);
+    (r, took)
+}
+
+fn ask(fake: &FakeDiscord, question: &str) -> (u64, String, Value) {
+    fake.command_interaction(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": question}]),
+    )
+}
+
+#[test]
+fn payloads_deserialize_as_serenity_types() {
+    use poise::serenity_prelude as serenity;
+    let guild: Result<serenity::Guild, _> =
+        serde_json::from_value(fake_discord::guild_create_json());
+    guild.expect("GUILD_CREATE deserializes");
+    let msg = fake_discord::message_json(1, 2, 3, "x", "hi", false, Some(9));
+    serde_json::from_value::<serenity::Message>(msg).expect("message deserializes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_get_answers_declines_and_did_you_mean() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-ask");
+    let bot = Bot::start(&fake, &dir, |_| {}).await;
+    fake.wait_identified(1, 10).await;
+    let reg = fake
+        .wait_request(10, "command registration", |r| {
+            r.method == "PUT" && r.path.ends_with("/commands")
+        })
+        .await;
+    let names: Vec<&str> = reg
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    for n in ["ask", "topic", "topics", "about", "Ask runclub-bot"] {
+        assert!(names.contains(&n), "{n} registered: {names:?}");
+    }
+
+    // An answer: public, sourced, physio prompt.
+    let mut latencies = Vec::new();
+    let (r, took) = interact(&fake, ask(&fake, "does foam rolling break up scar tissue?")).await;
+    latencies.push(took);
+    assert_eq!(r.body["type"], 4);
+    assert!(!ephemeral(&r));
+    assert!(
+        content(&r).contains("Journal of Sport Rehabilitation"),
+        "{}",
+        content(&r)
+    );
+    assert!(content(&r).contains("physio"));
+
+    // A decline: only to the member, says what the bot can answer.
+    let (r, took) = interact(&fake, ask(&fake, "which running shoes should I buy?")).await;
+    latencies.push(took);
+    assert!(ephemeral(&r));
+    assert!(content(&r).contains("/topics"), "{}", content(&r));
+
+    // Warning signs: the physio recommendation comes first.
+    let (r, _) = interact(
+        &fake,
+        ask(
+            &fake,
+            "my knee has been swollen for two weeks, should I roll it?",
+        ),
+    )
+    .await;
+    assert!(
+        content(&r).starts_with("⚠️ **Please get this assessed by a physio"),
+        "{}",
+        content(&r)
+    );
+
+    // Did you mean: buttons, then a press posts the chosen entry publicly.
+    let (r, _) = interact(&fake, ask(&fake, "doms")).await;
+    assert!(ephemeral(&r));
+    let buttons = r.body["data"]["components"][0]["components"]
+        .as_array()
+        .expect("buttons")
+        .clone();
+    assert!(!buttons.is_empty() && buttons.len() <= 3);
+    let custom_id = buttons[0]["custom_id"].as_str().unwrap().to_string();
+    assert_eq!(custom_id, "rcb:show:doms-rolling");
+    assert!(buttons
+        .iter()
+        .all(|b| b["label"].as_str().unwrap().chars().count() <= 80));
+    let (r, took) = interact(&fake, fake.button_interaction(&custom_id)).await;
+    latencies.push(took);
+    assert_eq!(r.body["type"], 4);
+    assert!(!ephemeral(&r), "the chosen entry is posted for everyone");
+    assert!(content(&r).contains("DOMS"));
+
+    // Autocomplete: at most 25 choices, fuzzy on what is typed.
+    let (r, took) = interact(
+        &fake,
+        fake.autocomplete_interaction("topic", "name", "iliotibal"),
+    )
+    .await;
+    latencies.push(took);
+    assert_eq!(r.body["type"], 8);
+    let choices = r.body["data"]["choices"].as_array().unwrap();
+    assert!(!choices.is_empty() && choices.len() <= 25);
+    assert!(
+        choices[..2]
+            .iter()
+            .any(|c| c["value"].as_str().unwrap().starts_with("itb")),
+        "{choices:?}"
+    );
+
+    // /topic with a picked choice, /topics, /about.
+    let (r, _) = interact(
+        &fake,
+        fake.command_interaction(
+            "topic",
+            json!([{"name": "name", "type": 3, "value": "textured-rollers"}]),
+        ),
+    )
+    .await;
+    assert!(content(&r).contains("textured"), "{}", content(&r));
+    let (r, _) = interact(&fake, fake.command_interaction("topics", json!([]))).await;
+    assert!(content(&r).contains("IT band") && content(&r).contains("DOMS"));
+    let (r, _) = interact(&fake, fake.command_interaction("about", json!([]))).await;
+    assert!(content(&r).contains("not medical advice"));
+
+    // The context-menu command answers someone else's message.
+    let (r, _) = interact(
+        &fake,
+        fake.message_command_interaction(
+            "Ask runclub-bot",
+            "is it true you can lengthen your IT band by rolling?",
+        ),
+    )
+    .await;
+    assert!(content(&r).contains("connective tissue"), "{}", content(&r));
+
+    // Nothing the bot sent could ping anyone.
+    let sent: Vec<Request> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.contains("/callback") && r.body["type"] == 4)
+        .collect();
+    assert!(sent.len() >= 8);
+    for r in &sent {
+        let am = &r.body["data"]["allowed_mentions"];
+        assert_eq!(am["parse"], json!([]), "allowed mentions on {}", r.path);
+        assert!(am["users"].as_array().is_none_or(|a| a.is_empty()));
+        assert!(am["roles"].as_array().is_none_or(|a| a.is_empty()));
+    }
+
+    latencies.sort();
+    eprintln!(
+        "interaction -> callback latency over {} interactions: median {:?}, max {:?}",
+        latencies.len(),
+        latencies[latencies.len() / 2],
+        latencies.last().unwrap()
+    );
+    let took = bot.stop().await;
+    assert!(took < Duration::from_secs(5), "shards closed in {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnect_then_keeps_answering() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-reconnect");
+    let bot = Bot::start(&fake, &dir, |_| {}).await;
+    fake.wait_identified(1, 10).await;
+    let (r, _) = interact(&fake, ask(&fake, "is the IT band a muscle?")).await;
+    assert!(content(&r).contains("connective tissue"));
+
+    fake.request_reconnect();
+    fake.wait_until(10, "RESUME after op 7", || fake.resumes() >= 1)
+        .await;
+    let (r, _) = interact(
+        &fake,
+        ask(&fake, "how long should I foam roll before a run?"),
+    )
+    .await;
+    assert!(content(&r).contains("minutes"), "{}", content(&r));
+    assert_eq!(fake.identifies(), 1, "resumed, not re-identified");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_are_registered_only_when_they_change() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-register");
+    let is_put = |r: &Request| r.method == "PUT" && r.path.ends_with("/commands");
+
+    let bot = Bot::start(&fake, &dir, |_| {}).await;
+    let first = fake.wait_request(10, "first registration", is_put).await;
+    assert!(
+        first.path.contains("/applications/") && !first.path.contains("/guilds/"),
+        "global by default"
+    );
+    // Interactions are handled only once setup (which records the registration) has finished.
+    interact(&fake, ask(&fake, "is the ITB a muscle?")).await;
+    bot.stop().await;
+
+    // Same definitions: no second registration.
+    let bot = Bot::start(&fake, &dir, |_| {}).await;
+    fake.wait_identified(2, 10).await;
+    let (r, _) = interact(&fake, ask(&fake, "does rolling help DOMS?")).await;
+    assert!(content(&r).contains("DOMS"));
+    fake.expect_no_request(300, "re-registration", is_put).await;
+    bot.stop().await;
+
+    // A dev server configured: registered there.
+    let bot = Bot::start(&fake, &dir, |c| {
+        c.discord.dev_guild_id = Some(fake_discord::GUILD_ID)
+    })
+    .await;
+    let guild = fake.wait_request(10, "guild registration", is_put).await;
+    assert!(guild
+        .path
+        .contains(&format!("/guilds/{}/commands", fake_discord::GUILD_ID)));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_keeps_old_knowledge_when_the_new_is_broken() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-reload");
+    let knowledge = dir.join("knowledge");
+    copy_knowledge(&knowledge);
+    let bot = Bot::start(&fake, &dir.join("data"), |c| {
+        c.knowledge_dir = knowledge.clone()
+    })
+    .await;
+    fake.wait_identified(1, 10).await;
+
+    rewrite_answer(&knowledge, "Rolling may ease sore legs a little (edited).");
+    let n = bot.state.reload().expect("good knowledge reloads");
+    assert!(n >= 10);
+    let (r, _) = interact(&fake, ask(&fake, "does foam rolling help DOMS?")).await;
+    assert!(content(&r).contains("(edited)"), "{}", content(&r));
+
+    std::fs::write(knowledge.join("doms.json"), "{\"entries\": [ {\"id\": ").unwrap();
+    let err = bot.state.reload().expect_err("broken knowledge is refused");
+    assert!(format!("{err:#}").contains("doms.json:1:"), "{err:#}");
+    let (r, _) = interact(&fake, ask(&fake, "does foam rolling help DOMS?")).await;
+    assert!(
+        content(&r).contains("(edited)"),
+        "old knowledge kept: {}",
+        content(&r)
+    );
+    bot.stop().await;
+}
+
+fn copy_knowledge(to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(common::repo().join("knowledge")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+fn rewrite_answer(dir: &Path, answer: &str) {
+    let path = dir.join("doms.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let old = v["entries"][0]["answer"].as_str().unwrap().to_string();
+    v["entries"][0]["answer"] = json!(format!("{answer} {old}"));
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} {pid}");
+}
+
+/// The real binary, as a club runs it: answers, reloads on SIGHUP (and keeps the old knowledge
+/// when the new is broken), stops on SIGTERM, and never logs the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_answers_reloads_and_stops() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-binary");
+    let knowledge = dir.join("knowledge");
+    copy_knowledge(&knowledge);
+    let stderr_path = dir.join("stderr.log");
+    let mut child = tokio::process::Command::new(common::bin())
+        .arg("run")
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("DISCORD_API_BASE", &fake.base)
+        .env("RUNCLUB_KNOWLEDGE_DIR", &knowledge)
+        .env("RUNCLUB_DATA_DIR", dir.join("data"))
+        .env("RUST_LOG", "runclub_bot=info,warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap();
+    fake.wait_identified(1, 20).await;
+    let (r, took) = interact(
+        &fake,
+        ask(&fake, "can you stretch your IT band with a roller?"),
+    )
+    .await;
+    assert!(content(&r).contains("connective tissue"));
+    eprintln!(
+        "binary: interaction -> callback {took:?}; RSS {:?} KiB",
+        rss_kib(pid)
+    );
+
+    rewrite_answer(&knowledge, "Edited by a moderator.");
+    signal(pid, "-HUP");
+    let logged = wait_for_log(&stderr_path, "knowledge reloaded").await;
+    assert!(logged, "reload logged");
+    let (r, _) = interact(&fake, ask(&fake, "does rolling help DOMS?")).await;
+    assert!(
+        content(&r).contains("Edited by a moderator."),
+        "{}",
+        content(&r)
+    );
+
+    std::fs::write(knowledge.join("doms.json"), "{ not json").unwrap();
+    signal(pid, "-HUP");
+    assert!(wait_for_log(&stderr_path, "keeping the previous knowledge").await);
+    let (r, _) = interact(&fake, ask(&fake, "does rolling help DOMS?")).await;
+    assert!(
+        content(&r).contains("Edited by a moderator."),
+        "old knowledge kept"
+    );
+    eprintln!("binary: RSS after reloads {:?} KiB", rss_kib(pid));
+
+    let t = Instant::now();
+    signal(pid, "-TERM");
+    let status = tokio::time::timeout(Duration::from_secs(6), child.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "stopped in {:?}",
+        t.elapsed()
+    );
+    let log = std::fs::read_to_string(&stderr_path).unwrap();
+    assert!(!log.contains(TOKEN), "the token never appears in logs");
+    assert!(
+        !log.contains("can you stretch your IT band"),
+        "message text stays out of info logs"
+    );
+}
+
+async fn wait_for_log(path: &Path, needle: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .contains(needle)
+        {
+            return true;
+        }
+        // Polling a log file written by another process: there is no event to wait on.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_is_one_clear_line() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-badtoken");
+    let out = tokio::process::Command::new(common::bin())
+        .arg("run")
+        .env("DISCORD_TOKEN", "wrong-token")
+        .env("DISCORD_API_BASE", &fake.base)
+        .env("RUNCLUB_DATA_DIR", dir.join("data"))
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(10), out)
+        .await
+        .expect("exits, no retry loop")
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("401"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(!err.contains("wrong-token"));
+
+    // No token at all.
+    let out = std::process::Command::new(common::bin())
+        .arg("run")
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("DISCORD_TOKEN"), "{err}");
+}
