@@ -153,7 +153,8 @@ pub enum ConfigError {
 
 impl Config {
     /// Reads the configuration (see the module docs for the lookup order) and applies the
-    /// environment overrides `RUNCLUB_KNOWLEDGE_DIR`, `RUNCLUB_DATA_DIR` and `DISCORD_API_BASE`.
+    /// environment overrides `RUNCLUB_KNOWLEDGE_DIR`, `RUNCLUB_DATA_DIR`, `DISCORD_TOKEN_FILE`
+    /// and `DISCORD_API_BASE`.
     pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigError> {
         let env_path = std::env::var_os("RUNCLUB_CONFIG").map(PathBuf::from);
         let path = explicit
@@ -175,6 +176,9 @@ impl Config {
         }
         if let Some(dir) = std::env::var_os("RUNCLUB_DATA_DIR") {
             config.data_dir = dir.into();
+        }
+        if let Some(file) = std::env::var_os("DISCORD_TOKEN_FILE") {
+            config.discord.token_file = Some(file.into());
         }
         if let Ok(base) = std::env::var("DISCORD_API_BASE") {
             if !base.is_empty() {

@@ -57,7 +57,7 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(discord::Fatal::EXIT_CODE);
         }
     };
     init_logging(&config, matches!(args.command, Command::Run));
@@ -65,7 +65,18 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            // Configuration problems (bad config, knowledge, token) will not go away on a
+            // restart: a distinct code lets systemd stop retrying.
+            let fatal = e.downcast_ref::<discord::Fatal>().is_some()
+                || e.downcast_ref::<runclub_bot::config::ConfigError>()
+                    .is_some()
+                || e.downcast_ref::<runclub_bot::knowledge::LoadError>()
+                    .is_some();
+            if fatal {
+                ExitCode::from(discord::Fatal::EXIT_CODE)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -135,7 +146,8 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             // Everything is loaded and validated before connecting: a bad knowledge file or a
             // missing token is reported now, not after the bot is online.
             let engine = runclub_bot::load_engine(&config)?;
-            let token = Token::from_env_or_file(&config)?;
+            let token =
+                Token::from_env_or_file(&config).map_err(|e| discord::Fatal(format!("{e:#}")))?;
             let state = Arc::new(BotState::new(engine, config.clone()));
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -91,7 +91,7 @@ fn a_bad_config_value_names_its_key() {
         .args(["ask", "hi"])
         .output()
         .unwrap();
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(78));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("matcher.auto_answer"), "{err}");
     assert!(err.contains("reply.max_chars"), "{err}");

@@ -486,7 +486,11 @@ async fn a_rejected_token_is_one_clear_line() {
         .await
         .expect("exits, no retry loop")
         .unwrap();
-    assert!(!out.status.success());
+    assert_eq!(
+        out.status.code(),
+        Some(78),
+        "EX_CONFIG: restarting will not help"
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("401"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");

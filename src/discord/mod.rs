@@ -15,6 +15,17 @@ use poise::serenity_prelude as serenity;
 pub use state::{BotState, Token};
 
 pub type Error = anyhow::Error;
+
+/// A problem that restarting cannot fix (bad token, refused intents): `main` exits with
+/// [`Fatal::EXIT_CODE`] so that systemd's `RestartPreventExitStatus` stops a restart loop.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Fatal(pub String);
+
+impl Fatal {
+    /// EX_CONFIG from sysexits.h.
+    pub const EXIT_CODE: u8 = 78;
+}
 pub type Context<'a> = poise::Context<'a, Arc<BotState>, Error>;
 
 /// How long shards get to close after SIGTERM or Ctrl-C.
@@ -90,7 +101,10 @@ pub async fn check_token(config: &crate::Config, token: &Token) -> anyhow::Resul
         Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(resp)))
             if resp.status_code.as_u16() == 401 =>
         {
-            anyhow::bail!("Discord rejected the token (401 Unauthorized): check DISCORD_TOKEN or discord.token_file")
+            Err(Fatal(
+                "Discord rejected the token (401 Unauthorized): check DISCORD_TOKEN or discord.token_file".into(),
+            )
+            .into())
         }
         Err(e) => Err(anyhow::anyhow!(
             "could not reach Discord to check the token: {e}"
