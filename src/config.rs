@@ -24,7 +24,31 @@ pub struct Config {
     pub matcher: MatcherConfig,
     pub reply: ReplyConfig,
     pub discord: DiscordConfig,
+    pub autoreply: AutoReplyConfig,
     pub log: LogConfig,
+}
+
+/// What a server's `/autoreply sensitivity` maps to (normal is `matcher.auto_answer`), and how
+/// long the unanswered-questions list is kept.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AutoReplyConfig {
+    /// Auto-mode threshold for `strict` servers.
+    pub strict_answer: f32,
+    /// Auto-mode threshold for `loose` servers.
+    pub loose_answer: f32,
+    /// Days to keep questions the bot could not answer (for `/faq stats`).
+    pub unanswered_keep_days: u32,
+}
+
+impl Default for AutoReplyConfig {
+    fn default() -> Self {
+        AutoReplyConfig {
+            strict_answer: 0.62,
+            loose_answer: 0.42,
+            unanswered_keep_days: 30,
+        }
+    }
 }
 
 /// Thresholds of the two decisions (see `engine`), and the matcher's blend.
@@ -95,6 +119,7 @@ impl Default for Config {
             matcher: MatcherConfig::default(),
             reply: ReplyConfig::default(),
             discord: DiscordConfig::default(),
+            autoreply: AutoReplyConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -217,6 +242,8 @@ impl Config {
             ("matcher.off_topic_factor", m.off_topic_factor),
             ("matcher.out_of_scope_factor", m.out_of_scope_factor),
             ("matcher.not_a_question_factor", m.not_a_question_factor),
+            ("autoreply.strict_answer", self.autoreply.strict_answer),
+            ("autoreply.loose_answer", self.autoreply.loose_answer),
         ];
         for (key, v) in unit {
             if !(0.0..=1.0).contains(&v) || v.is_nan() {
@@ -227,6 +254,20 @@ impl Config {
             problems.push(format!(
                 "matcher.ask_suggest ({}) must not be above matcher.ask_answer ({})",
                 m.ask_suggest, m.ask_answer
+            ));
+        }
+        if !(self.autoreply.loose_answer <= m.auto_answer
+            && m.auto_answer <= self.autoreply.strict_answer)
+        {
+            problems.push(format!(
+                "autoreply.loose_answer ({}) <= matcher.auto_answer ({}) <= autoreply.strict_answer ({}) must hold",
+                self.autoreply.loose_answer, m.auto_answer, self.autoreply.strict_answer
+            ));
+        }
+        if !(1..=3650).contains(&self.autoreply.unanswered_keep_days) {
+            problems.push(format!(
+                "autoreply.unanswered_keep_days must be between 1 and 3650 (got {})",
+                self.autoreply.unanswered_keep_days
             ));
         }
         if !(1..=5).contains(&m.max_suggestions) {

@@ -216,13 +216,19 @@ impl Engine {
 
     /// Decides what to do with one message and renders the reply.
     pub fn respond(&self, text: &str, mode: Mode) -> Response {
+        self.respond_with_threshold(text, mode, self.config.auto_answer)
+    }
+
+    /// As [`respond`](Self::respond), with the auto-mode threshold given (a server's
+    /// sensitivity setting).
+    pub fn respond_with_threshold(&self, text: &str, mode: Mode, auto_answer: f32) -> Response {
         let analysis = self.matcher.analyse(text);
         let signs = triage::assess(text);
         let confidence = self.confidence(&analysis, mode);
         let best = analysis.top().map(|c| c.entry);
         let outcome = match mode {
             Mode::Ask => self.decide_ask(&analysis, &signs, confidence),
-            Mode::Auto => self.decide_auto(&analysis, &signs, confidence),
+            Mode::Auto => self.decide_auto(&analysis, &signs, confidence, auto_answer),
         };
         let text = self.render(&outcome, &analysis, &signs, mode);
         Response {
@@ -306,7 +312,13 @@ impl Engine {
         Outcome::Decline { reason }
     }
 
-    fn decide_auto(&self, a: &Analysis, signs: &[Sign], confidence: f32) -> Outcome {
+    fn decide_auto(
+        &self,
+        a: &Analysis,
+        signs: &[Sign],
+        confidence: f32,
+        threshold: f32,
+    ) -> Outcome {
         let decline = |reason| Outcome::Decline { reason };
         if !a.normalised.out_of_scope.is_empty() {
             return decline(Silence::OutOfScope(a.normalised.out_of_scope.clone()));
@@ -325,10 +337,10 @@ impl Engine {
         let Some(top) = a.top() else {
             return decline(Silence::NoMatch);
         };
-        if confidence < self.config.auto_answer {
+        if confidence < threshold {
             return decline(Silence::LowConfidence {
                 confidence,
-                threshold: self.config.auto_answer,
+                threshold,
             });
         }
         let margin = a.margin();

@@ -10,12 +10,15 @@
 //! - [`triage`]: warning signs that call for a physio; pure.
 //! - [`engine`]: the ask-mode and auto-mode decisions; pure.
 //! - [`reply`]: the text a member sees, sourced, physio-prompted and safe to post.
+//! - [`settings`]: per-server auto-reply settings, votes and stats, in SQLite.
+//! - [`autoreply`]: whether the bot speaks on its own in a channel; pure, clock passed in.
 //! - [`cli`]: the offline commands (`ask`, `check`) that run without Discord.
 //! - [`discord`]: the thin adapter: client building, commands, event routing, run loop.
 //!
 //! Nothing here imports serenity except the Discord adapter, so the core can be run, tested
 //! and measured on any machine.
 
+pub mod autoreply;
 pub mod cli;
 pub mod config;
 pub mod discord;
@@ -23,6 +26,7 @@ pub mod engine;
 pub mod knowledge;
 pub mod matcher;
 pub mod reply;
+pub mod settings;
 pub mod text;
 pub mod triage;
 

@@ -62,6 +62,7 @@ async fn answer(ctx: Context<'_>, kind: &'static str, question: &str) -> Result<
         let r = engine.respond(question, Mode::Ask);
         record(&engine, &r);
         send(ctx, &engine, &r).await?;
+        remember(ctx, &engine, &r, question);
         tracing::info!("replied");
         Ok(())
     }
@@ -84,13 +85,35 @@ fn record(engine: &Engine, r: &Response) {
     span.record("outcome", outcome);
 }
 
+/// Counts an answer for `/faq stats`, or keeps a question the bot could not answer. After the
+/// reply, and best effort: a store problem must not cost the member their answer.
+fn remember(ctx: Context<'_>, engine: &Engine, r: &Response, question: &str) {
+    let (Some(guild), Ok(store)) = (ctx.guild_id(), ctx.data().store()) else {
+        return;
+    };
+    let result = match &r.outcome {
+        Outcome::Answer { entry } => store.count_answer(guild.get(), &engine.entry(*entry).id),
+        _ if question.trim().is_empty() => Ok(()),
+        _ => store.record_unanswered(
+            guild.get(),
+            question,
+            ctx.data().config.autoreply.unanswered_keep_days,
+        ),
+    };
+    if let Err(e) = result {
+        tracing::warn!("cannot record stats: {e}");
+    }
+}
+
 /// Answers publicly; "did you mean" and declines only to the member who asked.
 async fn send(ctx: Context<'_>, engine: &Engine, r: &Response) -> Result<(), Error> {
     let base = CreateReply::default()
         .content(r.text.clone())
         .allowed_mentions(no_mentions());
     let reply = match &r.outcome {
-        Outcome::Answer { .. } => base,
+        Outcome::Answer { entry } => base.components(vec![super::messages::vote_buttons(
+            &engine.entry(*entry).id,
+        )]),
         Outcome::Suggest { entries } => {
             let buttons = entries
                 .iter()
@@ -138,9 +161,15 @@ pub async fn topic(
             ctx.send(
                 CreateReply::default()
                     .content(text)
-                    .allowed_mentions(no_mentions()),
+                    .allowed_mentions(no_mentions())
+                    .components(vec![super::messages::vote_buttons(&name)]),
             )
             .await?;
+            if let (Some(guild), Ok(store)) = (ctx.guild_id(), ctx.data().store()) {
+                if let Err(e) = store.count_answer(guild.get(), &name) {
+                    tracing::warn!("cannot record stats: {e}");
+                }
+            }
             Ok(())
         }
         // Typed without picking a suggestion: treat it as a question.
@@ -211,10 +240,11 @@ pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
 /// A "did you mean" button: posts the chosen entry publicly.
 pub async fn on_show_button(
     ctx: &serenity::Context,
-    engine: &Engine,
+    state: &super::BotState,
     interaction: &serenity::ComponentInteraction,
     entry_id: &str,
 ) -> Result<(), Error> {
+    let engine = state.engine();
     let span = tracing::info_span!(
         "interaction",
         kind = "button",
@@ -223,8 +253,11 @@ pub async fn on_show_button(
         entry = entry_id,
     );
     async move {
-        let message = match engine.render_entry(entry_id) {
-            Some(text) => serenity::CreateInteractionResponseMessage::new().content(text),
+        let found = engine.render_entry(entry_id);
+        let message = match &found {
+            Some(text) => serenity::CreateInteractionResponseMessage::new()
+                .content(text.clone())
+                .components(vec![super::messages::vote_buttons(entry_id)]),
             None => serenity::CreateInteractionResponseMessage::new()
                 .content("That answer is no longer in my knowledge: try `/topics`.")
                 .ephemeral(true),
@@ -233,6 +266,11 @@ pub async fn on_show_button(
         interaction
             .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
             .await?;
+        if let (Some(_), Some(guild), Ok(store)) = (found, interaction.guild_id, state.store()) {
+            if let Err(e) = store.count_answer(guild.get(), entry_id) {
+                tracing::warn!("cannot record stats: {e}");
+            }
+        }
         tracing::info!("replied");
         Ok(())
     }
@@ -242,5 +280,13 @@ pub async fn on_show_button(
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<std::sync::Arc<super::BotState>, Error>> {
-    vec![ask(), topic(), topics(), about(), ask_about_message()]
+    vec![
+        ask(),
+        topic(),
+        topics(),
+        about(),
+        ask_about_message(),
+        super::moderation::autoreply(),
+        super::moderation::faq(),
+    ]
 }

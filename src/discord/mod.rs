@@ -3,6 +3,8 @@
 //! translates between Discord and the engine; every decision lives in the pure core.
 
 pub mod commands;
+pub mod messages;
+pub mod moderation;
 mod state;
 
 use std::future::Future;
@@ -34,9 +36,18 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
 pub const HEARTBEAT_MAX_AGE: Duration = Duration::from_secs(60);
 
-/// The gateway intents the bot asks for: guilds only. Slash commands and buttons arrive as
-/// interactions, which need no intent; nothing privileged is requested.
+/// The gateway intents the bot asks for: guilds (channels and threads, for the thread parent
+/// lookup), and server messages with their content for auto replies. Slash commands and
+/// buttons arrive as interactions and need no intent. Message content is privileged: if
+/// Discord refuses it, [`run`] carries on with [`slash_only_intents`].
 pub fn intents() -> serenity::GatewayIntents {
+    serenity::GatewayIntents::GUILDS
+        | serenity::GatewayIntents::GUILD_MESSAGES
+        | serenity::GatewayIntents::MESSAGE_CONTENT
+}
+
+/// What the bot needs without auto replies.
+pub fn slash_only_intents() -> serenity::GatewayIntents {
     serenity::GatewayIntents::GUILDS
 }
 
@@ -47,6 +58,7 @@ pub async fn build_client(
     config: &crate::Config,
     token: &Token,
     state: Arc<BotState>,
+    intents: serenity::GatewayIntents,
 ) -> anyhow::Result<serenity::Client> {
     let http = http_client(config, token);
     let setup_state = state.clone();
@@ -76,7 +88,7 @@ pub async fn build_client(
     let mut cache = serenity::cache::Settings::default();
     cache.max_messages = 0;
     cache.cache_users = false;
-    let client = serenity::ClientBuilder::new_with_http(http, intents())
+    let client = serenity::ClientBuilder::new_with_http(http, intents)
         .framework(framework)
         .cache_settings(cache)
         .await?;
@@ -113,6 +125,8 @@ pub async fn check_token(config: &crate::Config, token: &Token) -> anyhow::Resul
 }
 
 /// Runs the bot until `shutdown` resolves, then closes the shards within [`SHUTDOWN_GRACE`].
+/// If Discord refuses the message-content intent (close code 4014), logs one line saying how to
+/// enable it and carries on with slash commands only.
 pub async fn run(
     config: &crate::Config,
     token: &Token,
@@ -125,14 +139,72 @@ pub async fn run(
         knowledge = %config.knowledge_dir.display(),
         "knowledge loaded"
     );
-    let mut client = build_client(config, token, state).await?;
+    // The shutdown future is awaited once; each client generation watches this flag.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let watcher = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+        // Keep the sender alive: the client generation sees the flag and returns.
+        std::future::pending::<()>().await
+    };
+    let bot = async {
+        let mut intents = intents();
+        loop {
+            let result = run_client(config, token, state.clone(), intents, stop_rx.clone()).await;
+            let refused = matches!(
+                result
+                    .as_ref()
+                    .err()
+                    .and_then(|e| e.downcast_ref::<serenity::Error>()),
+                Some(serenity::Error::Gateway(
+                    serenity::GatewayError::DisallowedGatewayIntents
+                ))
+            );
+            match result {
+                Err(_)
+                    if refused && intents.contains(serenity::GatewayIntents::MESSAGE_CONTENT) =>
+                {
+                    tracing::error!(
+                        "Discord refused the Message Content intent (close code 4014), so auto replies are off. \
+                         To turn them on: Discord developer portal > your application > Bot > Privileged Gateway \
+                         Intents > enable \"Message Content Intent\", then restart the bot. Slash commands keep working."
+                    );
+                    intents = slash_only_intents();
+                }
+                Err(e) => {
+                    return Err(match e.downcast::<serenity::Error>() {
+                        Ok(start) => explain_start_error(start),
+                        Err(other) => other,
+                    })
+                }
+                Ok(()) => return Ok(()),
+            }
+        }
+    };
+    // The watcher never finishes: it only flips the flag the clients watch.
+    tokio::select! {
+        r = bot => r,
+        () = watcher => unreachable!("the shutdown watcher never returns"),
+    }
+}
+
+/// One client generation: connect with `intents`, run until it stops or `stop` flips.
+async fn run_client(
+    config: &crate::Config,
+    token: &Token,
+    state: Arc<BotState>,
+    intents: serenity::GatewayIntents,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let mut client = build_client(config, token, state, intents).await?;
     let manager = client.shard_manager.clone();
     let heartbeat = tokio::spawn(heartbeat_loop(manager.clone(), config.data_dir.clone()));
     let start = client.start();
     tokio::pin!(start);
     let result = tokio::select! {
-        r = &mut start => r.map_err(explain_start_error),
-        () = shutdown => {
+        r = &mut start => r,
+        // `is_ok()` drops the watch guard at once: it must not live across an await.
+        _ = async { stop.wait_for(|s| *s).await.is_ok() } => {
             tracing::info!("shutting down");
             let closed = tokio::time::timeout(SHUTDOWN_GRACE, async {
                 manager.shutdown_all().await;
@@ -147,7 +219,7 @@ pub async fn run(
     };
     heartbeat.abort();
     let _ = std::fs::remove_file(heartbeat_path(&config.data_dir));
-    result
+    Ok(result?)
 }
 
 fn explain_start_error(e: serenity::Error) -> anyhow::Error {
@@ -173,11 +245,33 @@ async fn on_event(
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(component),
         } => {
-            if let Some(id) = component.data.custom_id.strip_prefix(commands::SHOW_PREFIX) {
-                let engine = framework.user_data.engine();
-                commands::on_show_button(framework.serenity_context, &engine, component, id)
-                    .await?;
+            let id = component.data.custom_id.as_str();
+            if let Some(entry) = id.strip_prefix(commands::SHOW_PREFIX) {
+                commands::on_show_button(
+                    framework.serenity_context,
+                    framework.user_data,
+                    component,
+                    entry,
+                )
+                .await?;
+            } else if let Some(rest) = id.strip_prefix(messages::VOTE_PREFIX) {
+                messages::on_vote_button(
+                    framework.serenity_context,
+                    framework.user_data,
+                    component,
+                    rest,
+                )
+                .await?;
             }
+        }
+        serenity::FullEvent::Message { new_message } => {
+            messages::on_message(
+                framework.serenity_context,
+                framework.user_data,
+                framework.bot_id(),
+                new_message,
+            )
+            .await?;
         }
         serenity::FullEvent::Resume { .. } => tracing::info!("gateway session resumed"),
         serenity::FullEvent::ShardsReady { total_shards } => {

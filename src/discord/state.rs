@@ -1,9 +1,13 @@
-//! What the bot shares across events: the engine, swapped whole on reload.
+//! What the bot shares across events: the engine (swapped whole on reload), the settings
+//! store, and the auto-reply cooldowns.
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 
+use crate::autoreply::CooldownTracker;
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::settings::Store;
 
 /// Shared state of a running bot (poise's user data).
 #[derive(Debug)]
@@ -12,14 +16,44 @@ pub struct BotState {
     /// `.await`, so readers keep answering from the old knowledge while a reload builds the new.
     engine: RwLock<Arc<Engine>>,
     pub config: Config,
+    /// The settings store, or why it could not be opened. Without it, slash answers keep
+    /// working; settings commands say what is wrong and auto replies stay off.
+    store: Result<Store, String>,
+    /// Last auto replies, for cooldowns. Locked only for in-memory reads and writes.
+    pub cooldowns: Mutex<CooldownTracker>,
+    /// Thread id -> parent channel id (None: not a thread), so a thread's parent is looked up
+    /// once. Locked only for map access.
+    pub thread_parents: Mutex<HashMap<u64, Option<u64>>>,
 }
 
 impl BotState {
+    /// Builds the state; opens the store in `config.data_dir`, logging a clear error (and
+    /// carrying on without it) when the directory is unusable or the database corrupt.
     pub fn new(engine: Engine, config: Config) -> Self {
+        let store = match Store::open(&config.data_dir) {
+            Ok(store) => {
+                if let Err(e) = store.purge_expired(config.autoreply.unanswered_keep_days) {
+                    tracing::warn!("cannot purge old records: {e}");
+                }
+                Ok(store)
+            }
+            Err(e) => {
+                tracing::error!("settings store unavailable, auto replies and votes are off: {e}");
+                Err(e.to_string())
+            }
+        };
         BotState {
             engine: RwLock::new(Arc::new(engine)),
             config,
+            store,
+            cooldowns: Mutex::new(CooldownTracker::default()),
+            thread_parents: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The store, or the reason it is unavailable (for the moderator).
+    pub fn store(&self) -> Result<&Store, &str> {
+        self.store.as_ref().map_err(String::as_str)
     }
 
     /// The engine to answer with (a snapshot: a reload does not change it under a reply).

@@ -1,0 +1,217 @@
+//! Channel messages (auto replies) and the feedback buttons. The decision itself is
+//! [`crate::autoreply::decide`]; this module only gathers the facts and carries it out.
+
+use poise::serenity_prelude as serenity;
+use tracing::Instrument;
+
+use super::commands::no_mentions;
+use super::{BotState, Error};
+use crate::autoreply::{self, Decision, Incoming};
+use crate::settings::Vote;
+
+/// Custom-id prefix of the feedback buttons: `rcb:vote:<entry id>:<y|n>`.
+pub const VOTE_PREFIX: &str = "rcb:vote:";
+
+/// The "Helpful" / "Not helpful" row under an answer.
+pub fn vote_buttons(entry_id: &str) -> serenity::CreateActionRow {
+    serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(format!("{VOTE_PREFIX}{entry_id}:y"))
+            .label("Helpful")
+            .emoji('👍')
+            .style(serenity::ButtonStyle::Secondary),
+        serenity::CreateButton::new(format!("{VOTE_PREFIX}{entry_id}:n"))
+            .label("Not helpful")
+            .emoji('👎')
+            .style(serenity::ButtonStyle::Secondary),
+    ])
+}
+
+/// A member's message in a server channel: maybe an auto reply.
+pub async fn on_message(
+    ctx: &serenity::Context,
+    state: &BotState,
+    bot_id: serenity::UserId,
+    msg: &serenity::Message,
+) -> Result<(), Error> {
+    // Cheap exits first: most messages are not for the bot, and these need no store.
+    let Some(guild) = msg.guild_id else {
+        return Ok(());
+    };
+    if msg.author.id == bot_id || msg.author.bot || msg.webhook_id.is_some() {
+        return Ok(());
+    }
+    let Ok(store) = state.store() else {
+        return Ok(());
+    };
+    let settings = store.settings(guild.get())?;
+    if settings.channels.is_empty() {
+        return Ok(());
+    }
+    let channel = msg.channel_id.get();
+    let parent = if settings.channels.contains(&channel) {
+        None
+    } else {
+        thread_parent(ctx, state, msg.channel_id).await
+    };
+    let roles: Vec<u64> = msg
+        .member
+        .as_ref()
+        .map(|m| m.roles.iter().map(|r| r.get()).collect())
+        .unwrap_or_default();
+    let incoming = Incoming {
+        guild: Some(guild.get()),
+        channel,
+        parent,
+        author: msg.author.id.get(),
+        author_is_bot: msg.author.bot,
+        from_webhook: msg.webhook_id.is_some(),
+        from_self: msg.author.id == bot_id,
+        author_roles: &roles,
+        content: &msg.content,
+    };
+    let engine = state.engine();
+    let threshold = autoreply::threshold(
+        &state.config.autoreply,
+        state.config.matcher.auto_answer,
+        settings.sensitivity,
+    );
+    let now = tokio::time::Instant::now().into_std();
+    let decision = {
+        let cooldowns = state.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
+        autoreply::decide(&incoming, &settings, &engine, threshold, &cooldowns, now)
+    };
+    let span = tracing::info_span!(
+        "auto_reply",
+        guild = guild.get(),
+        channel,
+        entry = tracing::field::Empty,
+        score = tracing::field::Empty,
+    );
+    async move {
+        match decision {
+            Decision::Reply { response, entry } => {
+                // A replayed MESSAGE_CREATE (after a reconnect) must not get a second reply.
+                if !store.claim_message(msg.id.get())? {
+                    tracing::debug!("already replied to this message");
+                    return Ok(());
+                }
+                tracing::Span::current().record("entry", entry.as_str()).record("score", response.confidence);
+                state
+                    .cooldowns
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .record(guild.get(), channel, msg.author.id.get(), &entry, now);
+                let reply = serenity::CreateMessage::new()
+                    .content(response.text.clone())
+                    .reference_message(msg)
+                    .allowed_mentions(no_mentions())
+                    .components(vec![vote_buttons(&entry)]);
+                msg.channel_id.send_message(ctx, reply).await?;
+                store.count_answer(guild.get(), &entry)?;
+                tracing::info!(escalated = response.escalated(), "auto replied");
+            }
+            Decision::Shadow { response, entry } => {
+                tracing::Span::current().record("entry", entry.as_str()).record("score", response.confidence);
+                state
+                    .cooldowns
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .record(guild.get(), channel, msg.author.id.get(), &entry, now);
+                store.record_shadow(guild.get(), channel, Some(&entry), response.confidence, true, "would reply")?;
+                tracing::info!("shadow mode: would have replied");
+            }
+            Decision::Skip { reason, response } => {
+                tracing::debug!(%reason, score = response.as_ref().map(|r| r.confidence), "no auto reply");
+            }
+        }
+        Ok(())
+    }
+    .instrument(span)
+    .await
+}
+
+/// The parent channel of a thread (None for a channel that is not a thread), cached.
+async fn thread_parent(
+    ctx: &serenity::Context,
+    state: &BotState,
+    channel: serenity::ChannelId,
+) -> Option<u64> {
+    if let Some(known) = state
+        .thread_parents
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&channel.get())
+    {
+        return *known;
+    }
+    let parent = match channel.to_channel(ctx).await {
+        Ok(serenity::Channel::Guild(c)) if c.thread_metadata.is_some() => {
+            c.parent_id.map(|p| p.get())
+        }
+        Ok(_) => None,
+        Err(e) => {
+            // Not cached: try again next message rather than remembering a failure.
+            tracing::warn!("cannot look up channel {channel}: {e}");
+            return None;
+        }
+    };
+    state
+        .thread_parents
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(channel.get(), parent);
+    parent
+}
+
+/// A "Helpful" / "Not helpful" press: one vote per member per answer, a second press changes it.
+pub async fn on_vote_button(
+    ctx: &serenity::Context,
+    state: &BotState,
+    interaction: &serenity::ComponentInteraction,
+    rest: &str,
+) -> Result<(), Error> {
+    let Some((entry, choice)) = rest.rsplit_once(':') else {
+        return Ok(());
+    };
+    let vote = if choice == "y" {
+        Vote::Helpful
+    } else {
+        Vote::NotHelpful
+    };
+    let text = match (interaction.guild_id, state.store()) {
+        (None, _) => "Votes are counted in servers only.".to_string(),
+        (Some(_), Err(why)) => {
+            tracing::warn!("vote not recorded: {why}");
+            "Sorry, votes can't be recorded right now.".to_string()
+        }
+        (Some(guild), Ok(store)) => {
+            let previous = store.vote(
+                guild.get(),
+                interaction.message.id.get(),
+                interaction.user.id.get(),
+                entry,
+                vote,
+            )?;
+            tracing::info!(
+                guild = guild.get(),
+                entry,
+                helpful = vote == Vote::Helpful,
+                changed = previous.is_some(),
+                "vote"
+            );
+            match previous {
+                Some(p) if p == vote => "You've already voted that way: thanks!".to_string(),
+                Some(_) => "Vote changed: thanks for the feedback.".to_string(),
+                None => "Thanks for the feedback!".to_string(),
+            }
+        }
+    };
+    let message = serenity::CreateInteractionResponseMessage::new()
+        .content(text)
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
+    interaction
+        .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
+        .await?;
+    Ok(())
+}

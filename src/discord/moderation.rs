@@ -1,0 +1,418 @@
+//! Moderator commands: `/autoreply ...` and `/faq stats`. Manage Server only, enforced twice:
+//! `default_member_permissions` hides the commands from others, and every handler checks the
+//! invoking member's permissions again, because server admins can override the former.
+//! All replies are ephemeral.
+
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+
+use super::commands::no_mentions;
+use super::{Context, Error};
+use crate::autoreply::{self, Decision, Incoming};
+use crate::reply;
+use crate::settings::{Cooldowns, Sensitivity, Store};
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum Level {
+    #[name = "strict"]
+    Strict,
+    #[name = "normal"]
+    Normal,
+    #[name = "loose"]
+    Loose,
+}
+
+impl From<Level> for Sensitivity {
+    fn from(l: Level) -> Self {
+        match l {
+            Level::Strict => Sensitivity::Strict,
+            Level::Normal => Sensitivity::Normal,
+            Level::Loose => Sensitivity::Loose,
+        }
+    }
+}
+
+async fn say(ctx: Context<'_>, text: impl Into<String>) -> Result<(), Error> {
+    ctx.send(
+        CreateReply::default()
+            // Moderator replies show channel and role mentions as links; they are ephemeral and
+            // sent with mentions disabled, so nothing pings. Member text is defused where shown.
+            .content(reply::truncate(&text.into(), 2000))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether the invoking member may manage the server, from the permissions Discord computed
+/// for them in this interaction.
+fn is_moderator(ctx: Context<'_>) -> bool {
+    let perms = match ctx {
+        poise::Context::Application(a) => a.interaction.member.as_ref().and_then(|m| m.permissions),
+        poise::Context::Prefix(_) => None,
+    };
+    perms.is_some_and(|p| p.manage_guild() || p.administrator())
+}
+
+/// The runtime gate of every moderator command: the server and its store, or a refusal
+/// already sent to the member.
+async fn gate(ctx: Context<'_>) -> Result<Option<(u64, &Store)>, Error> {
+    let Some(guild) = ctx.guild_id() else {
+        say(ctx, "This command works in servers only.").await?;
+        return Ok(None);
+    };
+    if !is_moderator(ctx) {
+        tracing::info!(
+            guild = guild.get(),
+            user = ctx.author().id.get(),
+            "moderator command refused"
+        );
+        say(
+            ctx,
+            "Only members with the **Manage Server** permission can change the bot's settings.",
+        )
+        .await?;
+        return Ok(None);
+    }
+    match ctx.data().store() {
+        Ok(store) => Ok(Some((guild.get(), store))),
+        Err(why) => {
+            say(
+                ctx,
+                format!("The settings store is unavailable, so settings can't be changed right now: {why}"),
+            )
+            .await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Where and how the bot replies on its own
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands(
+        "enable",
+        "disable",
+        "status",
+        "sensitivity",
+        "cooldowns",
+        "ignore_role",
+        "unignore_role",
+        "shadow",
+        "test"
+    ),
+    subcommand_required
+)]
+pub async fn autoreply(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Let the bot reply on its own in a channel (and threads under it)
+#[poise::command(slash_command, guild_only)]
+pub async fn enable(
+    ctx: Context<'_>,
+    #[description = "Channel (default: this one)"] channel: Option<serenity::ChannelId>,
+) -> Result<(), Error> {
+    let Some((guild, store)) = gate(ctx).await? else {
+        return Ok(());
+    };
+    let channel = channel.unwrap_or(ctx.channel_id());
+    let changed = store.set_channel(guild, channel.get(), true)?;
+    tracing::info!(guild, channel = channel.get(), "auto replies enabled");
+    say(
+        ctx,
+        if changed {
+            format!("Auto replies are now **on** in <#{channel}> and its threads.")
+        } else {
+            format!("Auto replies were already on in <#{channel}>.")
+        },
+    )
+    .await
+}
+
+/// Stop the bot replying on its own in a channel
+#[poise::command(slash_command, guild_only)]
+pub async fn disable(
+    ctx: Context<'_>,
+    #[description = "Channel (default: this one)"] channel: Option<serenity::ChannelId>,
+) -> Result<(), Error> {
+    let Some((guild, store)) = gate(ctx).await? else {
+        return Ok(());
+    };
+    let channel = channel.unwrap_or(ctx.channel_id());
+    let changed = store.set_channel(guild, channel.get(), false)?;
+    tracing::info!(guild, channel = channel.get(), "auto replies disabled");
+    say(
+        ctx,
+        if changed {
+            format!("Auto replies are now **off** in <#{channel}>.")
+        } else {
+            format!("Auto replies were not on in <#{channel}>.")
+        },
+    )
+    .await
+}
+
+/// Show this server's auto-reply settings
+#[poise::command(slash_command, guild_only)]
+pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
+    let Some((guild, store)) = gate(ctx).await? else {
+        return Ok(());
+    };
+    let s = store.settings(guild)?;
+    let channels = if s.channels.is_empty() {
+        "none (use `/autoreply enable`)".to_string()
+    } else {
+        s.channels
+            .iter()
+            .map(|c| format!("<#{c}>"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let roles = if s.ignored_roles.is_empty() {
+        "none".to_string()
+    } else {
+        s.ignored_roles
+            .iter()
+            .map(|r| format!("<@&{r}>"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let c = s.cooldowns;
+    say(
+        ctx,
+        format!(
+            "**Auto replies**\nChannels: {channels}\nSensitivity: {}\nCooldowns: channel {}s, member {}s, same answer {}s\nIgnored roles: {roles}\nShadow mode: {}",
+            s.sensitivity,
+            c.channel_secs,
+            c.member_secs,
+            c.entry_secs,
+            if s.shadow { "on (recording, not posting)" } else { "off" },
+        ),
+    )
+    .await
+}
+
+/// How readily the bot replies on its own
+#[poise::command(slash_command, guild_only)]
+pub async fn sensitivity(
+    ctx: Context<'_>,
+    #[description = "strict: only very clear questions; loose: also less certain ones"]
+    level: Level,
+) -> Result<(), Error> {
+    let Some((guild, store)) = gate(ctx).await? else {
+        return Ok(());
+    };
+    let s = Sensitivity::from(level);
+    store.set_sensitivity(guild, s)?;
+    tracing::info!(guild, sensitivity = %s, "sensitivity set");
+    say(ctx, format!("Sensitivity set to **{s}**.")).await
+}
+
+/// Set the gaps between automatic replies (seconds; 0 = none)
+#[poise::command(slash_command, guild_only)]
+pub async fn cooldowns(
+    ctx: Context<'_>,
+    #[description = "Per channel"]
+    #[max = 86400]
+    channel_seconds: Option<u32>,
+    #[description = "Per member"]
+    #[max = 86400]
+    member_seconds: Option<u32>,
+    #[description = "Same answer in the same channel"]
+    #[max = 604800]
+    same_answer_seconds: Option<u32>,
+) -> Result<(), Error> {
+    let Some((guild, store)) = gate(ctx).await? else {
+        return Ok(());
+    };
+    let old = store.settings(guild)?.cooldowns;
+    let new = Cooldowns {
+        channel_secs: channel_seconds.unwrap_or(old.channel_secs),
+        member_secs: member_seconds.unwrap_or(old.member_secs),
+        entry_secs: same_answer_seconds.unwrap_or(old.entry_secs),
+    };
+    store.set_cooldowns(guild, new)?;
+    tracing::info!(guild, ?new, "cooldowns set");
+    say(
+        ctx,
+        format!(
+            "Cooldowns: channel {}s, member {}s, same answer {}s.",
+            new.channel_secs, new.member_secs, new.entry_secs
+        ),
+    )
+    .await
+}
+
+/// Never auto-reply to members with this role
+#[poise::command(slash_command, guild_only, rename = "ignore-role")]
+pub async fn ignore_role(
+    ctx: Context<'_>,
+    #[description = "Role"] role: serenity::RoleId,
+) -> Result<(), Error> {
+    let Some((guild, store)) = gate(ctx).await? else {
+        return Ok(());
+    };
+    store.set_ignored_role(guild, role.get(), true)?;
+    say(
+        ctx,
+        format!("Members with <@&{role}> won't get auto replies."),
+    )
+    .await
+}
+
+/// Auto-reply to members with this role again
+#[poise::command(slash_command, guild_only, rename = "unignore-role")]
+pub async fn unignore_role(
+    ctx: Context<'_>,
+    #[description = "Role"] role: serenity::RoleId,
+) -> Result<(), Error> {
+    let Some((guild, store)) = gate(ctx).await? else {
+        return Ok(());
+    };
+    store.set_ignored_role(guild, role.get(), false)?;
+    say(
+        ctx,
+        format!("Members with <@&{role}> can get auto replies again."),
+    )
+    .await
+}
+
+/// Record what the bot would say, without posting
+#[poise::command(slash_command, guild_only)]
+pub async fn shadow(ctx: Context<'_>, #[description = "On or off"] on: bool) -> Result<(), Error> {
+    let Some((guild, store)) = gate(ctx).await? else {
+        return Ok(());
+    };
+    store.set_shadow(guild, on)?;
+    say(
+        ctx,
+        if on {
+            "Shadow mode **on**: the bot records what it would have said, and posts nothing. See `/faq stats`."
+        } else {
+            "Shadow mode **off**: the bot replies in enabled channels."
+        },
+    )
+    .await
+}
+
+/// Would this message get an auto reply here? (Only you see the answer.)
+#[poise::command(slash_command, guild_only)]
+pub async fn test(
+    ctx: Context<'_>,
+    #[description = "A message as a member would write it"]
+    #[max_length = 1000]
+    message: String,
+) -> Result<(), Error> {
+    let Some((guild, store)) = gate(ctx).await? else {
+        return Ok(());
+    };
+    let settings = store.settings(guild)?;
+    let engine = ctx.data().engine();
+    let config = &ctx.data().config;
+    let threshold = autoreply::threshold(
+        &config.autoreply,
+        config.matcher.auto_answer,
+        settings.sensitivity,
+    );
+    let incoming = Incoming {
+        guild: Some(guild),
+        channel: ctx.channel_id().get(),
+        parent: None,
+        author: ctx.author().id.get(),
+        author_is_bot: false,
+        from_webhook: false,
+        from_self: false,
+        author_roles: &[],
+        content: &message,
+    };
+    let now = tokio::time::Instant::now().into_std();
+    let decision = {
+        let cooldowns = ctx
+            .data()
+            .cooldowns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        autoreply::decide(&incoming, &settings, &engine, threshold, &cooldowns, now)
+    };
+    let text = match &decision {
+        Decision::Reply { response, entry } | Decision::Shadow { response, entry } => format!(
+            "**Yes**: this would get an auto reply{} with `{entry}` (confidence {:.2}, threshold {threshold:.2}){}.",
+            if matches!(decision, Decision::Shadow { .. }) { " (recorded only: shadow mode is on)" } else { "" },
+            response.confidence,
+            if response.escalated() { ", leading with the physio recommendation" } else { "" },
+        ),
+        Decision::Skip { reason, response } => {
+            let best = response
+                .as_ref()
+                .and_then(|r| r.best.map(|b| format!(" Best match: `{}` (confidence {:.2}).", engine.entry(b).id, r.confidence)))
+                .unwrap_or_default();
+            format!("**No**: {reason}.{best}")
+        }
+    };
+    say(ctx, text).await
+}
+
+/// FAQ statistics for moderators
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("stats"),
+    subcommand_required
+)]
+pub async fn faq(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Most-asked answers, helpful votes, and recent questions the bot couldn't answer
+#[poise::command(slash_command, guild_only)]
+pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
+    let Some((guild, store)) = gate(ctx).await? else {
+        return Ok(());
+    };
+    let s = store.stats(guild, 10)?;
+    let keep = ctx.data().config.autoreply.unanswered_keep_days;
+    let mut out = String::from("**FAQ stats for this server**\n\n**Most asked**\n");
+    if s.most_asked.is_empty() {
+        out.push_str("nothing yet\n");
+    }
+    for (i, (entry, n)) in s.most_asked.iter().enumerate() {
+        out.push_str(&format!("{}. `{entry}`: {n}\n", i + 1));
+    }
+    out.push_str("\n**Feedback**\n");
+    if s.votes.is_empty() {
+        out.push_str("no votes yet\n");
+    }
+    for (entry, yes, no) in &s.votes {
+        out.push_str(&format!("`{entry}`: 👍 {yes} · 👎 {no}\n"));
+    }
+    out.push_str(&format!(
+        "\n**Recent questions I couldn't answer** (kept {keep} days)\n"
+    ));
+    if s.unanswered.is_empty() {
+        out.push_str("none\n");
+    }
+    for q in &s.unanswered {
+        // Members' words, shown to moderators only, never as markup that could ping.
+        let q: String = q.chars().take(150).collect();
+        out.push_str(&format!(
+            "• {}\n",
+            reply::defuse_mentions(&q.replace('\n', " "))
+        ));
+    }
+    let shadow = store.shadow_log(guild, 5)?;
+    if !shadow.is_empty() {
+        out.push_str("\n**Shadow mode: would have replied**\n");
+        for (channel, entry, confidence, _, _) in shadow {
+            out.push_str(&format!(
+                "<#{channel}>: `{}` ({confidence:.2})\n",
+                entry.unwrap_or_default()
+            ));
+        }
+    }
+    say(ctx, out).await
+}
