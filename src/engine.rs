@@ -282,7 +282,7 @@ impl Engine {
                 reason: Silence::NoMatch,
             };
         };
-        // Chat that isn't a question or a claim ("doms today lol") gets at most a "did you
+        // Chat that isn't a question or a claim ("doms today haha") gets at most a "did you
         // mean": answering it outright would read as the bot butting in.
         if confidence >= self.config.ask_answer && a.intent != Intent::None {
             return Outcome::Answer { entry: top.entry };

@@ -415,7 +415,7 @@ pub fn intent(raw: &str, words: &[String]) -> Intent {
     {
         return Intent::Clear;
     }
-    // A tag at the end: "rolling breaks up knots right", "... innit".
+    // A tag at the end: "rolling gets the knots out right", "... innit".
     if words
         .last()
         .is_some_and(|w| matches!(w.as_str(), "right" | "innit" | "surely" | "yeah"))
@@ -484,8 +484,8 @@ mod tests {
                 Intent::Clear,
             ),
             ("rollers are a con, change my mind", Intent::Likely),
-            ("just foam rolled, feeling great", Intent::None),
-            ("doms today lol", Intent::None),
+            ("just did some foam rolling, feeling great", Intent::None),
+            ("doms today haha", Intent::None),
         ];
         for (text, want) in cases {
             assert_eq!(intent(text, &words(text)), want, "{text}");

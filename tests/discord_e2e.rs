@@ -506,3 +506,675 @@ async fn a_rejected_token_is_one_clear_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("DISCORD_TOKEN"), "{err}");
 }
+
+// ---------------------------------------------------------------- moderators and auto replies
+
+use fake_discord::{
+    CHANNEL2_ID, CHANNEL_ID, GUILD2_ID, GUILD_ID, MEMBER_ID, MEMBER_PERMS, MOD_ID, MOD_PERMS,
+    OTHER_CHANNEL_ID, THREAD_ID,
+};
+
+const ROLE_ID: u64 = 900_000_000_000_000_020;
+
+/// `/autoreply <sub>` (or `/faq <sub>` with `parent`) from `user` with `perms` in `guild`.
+fn modcmd(
+    fake: &FakeDiscord,
+    guild: u64,
+    user: u64,
+    perms: &str,
+    parent: &str,
+    sub: &str,
+    opts: Value,
+) -> (u64, String, Value) {
+    let resolved = json!({"roles": {ROLE_ID.to_string(): {
+        "id": ROLE_ID.to_string(), "name": "newbies", "color": 0,
+        "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+        "hoist": false, "icon": null, "unicode_emoji": null, "position": 1, "permissions": "0",
+        "managed": false, "mentionable": false, "flags": 0}}});
+    let channel = if guild == GUILD_ID {
+        CHANNEL_ID
+    } else {
+        CHANNEL2_ID
+    };
+    let who = fake_discord::Who {
+        guild,
+        channel,
+        user,
+        perms,
+    };
+    fake.interaction_in(who, parent, Some((sub, opts)), resolved)
+}
+
+/// Runs a moderator command in the test server and returns its (ephemeral) reply text.
+async fn moderate(fake: &FakeDiscord, sub: &str, opts: Value) -> String {
+    let (r, _) = interact(
+        fake,
+        modcmd(fake, GUILD_ID, MOD_ID, MOD_PERMS, "autoreply", sub, opts),
+    )
+    .await;
+    assert!(ephemeral(&r), "configuration replies are ephemeral");
+    content(&r).to_string()
+}
+
+async fn faq_stats(fake: &FakeDiscord, guild: u64) -> String {
+    let (r, _) = interact(
+        fake,
+        modcmd(fake, guild, MOD_ID, MOD_PERMS, "faq", "stats", json!([])),
+    )
+    .await;
+    assert!(ephemeral(&r));
+    content(&r).to_string()
+}
+
+fn posted_in(channel: u64) -> impl Fn(&Request) -> bool {
+    move |r| r.method == "POST" && r.path == format!("/api/v10/channels/{channel}/messages")
+}
+
+fn any_post(r: &Request) -> bool {
+    r.method == "POST" && r.path.contains("/channels/") && r.path.ends_with("/messages")
+}
+
+/// A member's message; returns its id.
+fn say_in(
+    fake: &FakeDiscord,
+    guild: u64,
+    channel: u64,
+    author: u64,
+    text: &str,
+    roles: &[u64],
+) -> u64 {
+    let (id, m) = fake.member_message(guild, channel, author, text, roles);
+    fake.dispatch("MESSAGE_CREATE", m);
+    id
+}
+
+async fn no_cooldowns(fake: &FakeDiscord) {
+    moderate(
+        fake,
+        "cooldowns",
+        json!([{"name": "channel_seconds", "type": 4, "value": 0}, {"name": "member_seconds", "type": 4, "value": 0},
+               {"name": "same_answer_seconds", "type": 4, "value": 0}]),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moderators_configure_and_the_bot_replies_only_where_it_should() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-auto");
+    let bot = Bot::start(&fake, &dir, |_| {}).await;
+    let reg = fake
+        .wait_request(10, "registration", |r| r.method == "PUT")
+        .await;
+    for name in ["autoreply", "faq"] {
+        let cmd = reg
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap();
+        assert_eq!(
+            cmd["default_member_permissions"], "32",
+            "{name} hidden from non-moderators"
+        );
+    }
+
+    // A member without Manage Server is refused even though the command reached the bot.
+    let (r, _) = interact(
+        &fake,
+        modcmd(
+            &fake,
+            GUILD_ID,
+            MEMBER_ID,
+            MEMBER_PERMS,
+            "autoreply",
+            "enable",
+            json!([]),
+        ),
+    )
+    .await;
+    assert!(
+        ephemeral(&r) && content(&r).contains("Manage Server"),
+        "{}",
+        content(&r)
+    );
+    assert!(moderate(&fake, "status", json!([]))
+        .await
+        .contains("Channels: none"));
+
+    assert!(moderate(&fake, "enable", json!([]))
+        .await
+        .contains("now **on**"));
+    no_cooldowns(&fake).await;
+    let status = moderate(&fake, "status", json!([])).await;
+    assert!(status.contains(&format!("<#{CHANNEL_ID}>")), "{status}");
+
+    // A question in the enabled channel: a reply to it, pinging nobody, with feedback buttons.
+    let q = say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        MEMBER_ID,
+        "does foam rolling actually break up scar tissue?",
+        &[],
+    );
+    let post = fake
+        .wait_request(5, "auto reply", posted_in(CHANNEL_ID))
+        .await;
+    assert!(post.body["content"]
+        .as_str()
+        .unwrap()
+        .contains("Journal of Sport Rehabilitation"));
+    assert_eq!(post.body["message_reference"]["message_id"], q.to_string());
+    assert_eq!(post.body["allowed_mentions"]["parse"], json!([]));
+    assert_eq!(
+        post.body["allowed_mentions"]["replied_user"], false,
+        "the reply doesn't ping the member"
+    );
+    let ids: Vec<&str> = post.body["components"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["custom_id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "rcb:vote:fascia-adhesions-myth:y",
+            "rcb:vote:fascia-adhesions-myth:n"
+        ]
+    );
+
+    // The same message replayed (as after a reconnect): no second reply.
+    let (_, replay) = fake.member_message(
+        GUILD_ID,
+        CHANNEL_ID,
+        MEMBER_ID,
+        "does foam rolling actually break up scar tissue?",
+        &[],
+    );
+    let mut replay = replay;
+    replay["id"] = json!(q.to_string());
+    fake.dispatch("MESSAGE_CREATE", replay);
+
+    // A thread under the enabled channel counts as enabled.
+    say_in(
+        &fake,
+        GUILD_ID,
+        THREAD_ID,
+        MEMBER_ID,
+        "is the IT band a muscle or a tendon?",
+        &[],
+    );
+    let post = fake
+        .wait_request(5, "auto reply in thread", posted_in(THREAD_ID))
+        .await;
+    assert!(post.body["content"]
+        .as_str()
+        .unwrap()
+        .contains("connective tissue"));
+
+    // Warning signs lead with the physio.
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        4242,
+        "my knee has been swelling up for three weeks, should I roll it?",
+        &[],
+    );
+    let post = fake
+        .wait_request(5, "escalated auto reply", posted_in(CHANNEL_ID))
+        .await;
+    assert!(post.body["content"].as_str().unwrap().starts_with("⚠️"));
+
+    // Silence: another channel, bots, webhooks, the bot itself, chatter.
+    say_in(
+        &fake,
+        GUILD_ID,
+        OTHER_CHANNEL_ID,
+        MEMBER_ID,
+        "does foam rolling break up adhesions?",
+        &[],
+    );
+    let (_, mut m) = fake.member_message(
+        GUILD_ID,
+        CHANNEL_ID,
+        555,
+        "does foam rolling break up adhesions?",
+        &[],
+    );
+    m["author"]["bot"] = json!(true);
+    fake.dispatch("MESSAGE_CREATE", m);
+    let (_, mut m) = fake.member_message(GUILD_ID, CHANNEL_ID, 556, "does rolling help DOMS?", &[]);
+    m["webhook_id"] = json!("777");
+    fake.dispatch("MESSAGE_CREATE", m);
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        fake_discord::BOT_ID,
+        "does rolling help DOMS?",
+        &[],
+    );
+    for chatter in [
+        "rolling hills route on saturday, meet at 8",
+        "just did some foam rolling, feeling great",
+        "IT guy fixed the laptop",
+    ] {
+        say_in(&fake, GUILD_ID, CHANNEL_ID, MEMBER_ID, chatter, &[]);
+    }
+    // A marker message last: once it is answered, every message before it was handled.
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        4343,
+        "how long should I foam roll before a run?",
+        &[],
+    );
+    let post = fake
+        .wait_request(5, "marker reply", posted_in(CHANNEL_ID))
+        .await;
+    assert!(post.body["content"].as_str().unwrap().contains("minutes"));
+    fake.expect_no_request(200, "auto reply that should not happen", any_post)
+        .await;
+
+    // Disabled again: silence.
+    assert!(moderate(&fake, "disable", json!([]))
+        .await
+        .contains("now **off**"));
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        4444,
+        "does rolling help DOMS?",
+        &[],
+    );
+    fake.expect_no_request(300, "auto reply after disable", any_post)
+        .await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cooldowns_and_ignored_roles_are_honoured() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-cooldown");
+    let bot = Bot::start(&fake, &dir, |_| {}).await;
+    fake.wait_identified(1, 10).await;
+    moderate(&fake, "enable", json!([])).await;
+    let (a, b, c) = (7001, 7002, 7003);
+
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        a,
+        "does foam rolling break up adhesions?",
+        &[],
+    );
+    fake.wait_request(5, "first reply", posted_in(CHANNEL_ID))
+        .await;
+    // Default channel cooldown (120 s): another member's question right after gets no reply.
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        b,
+        "is the IT band a muscle?",
+        &[],
+    );
+    fake.expect_no_request(300, "reply inside the channel cooldown", any_post)
+        .await;
+
+    moderate(
+        &fake,
+        "cooldowns",
+        json!([{"name": "channel_seconds", "type": 4, "value": 0}]),
+    )
+    .await;
+    // Member cooldown (600 s) still applies to the first member.
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        a,
+        "is the IT band a muscle?",
+        &[],
+    );
+    fake.expect_no_request(300, "reply inside the member cooldown", any_post)
+        .await;
+    // Same answer in the same channel within the hour: no repeat.
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        b,
+        "can a foam roller break up scar tissue?",
+        &[],
+    );
+    fake.expect_no_request(300, "the same answer again", any_post)
+        .await;
+    // A different member and a different answer: replied.
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        b,
+        "is the IT band a muscle?",
+        &[],
+    );
+    fake.wait_request(5, "reply to another member", posted_in(CHANNEL_ID))
+        .await;
+
+    // Ignored role: never replied to.
+    let text = moderate(
+        &fake,
+        "ignore-role",
+        json!([{"name": "role", "type": 8, "value": ROLE_ID.to_string()}]),
+    )
+    .await;
+    assert!(text.contains("won't get auto replies"), "{text}");
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        c,
+        "how long should I roll before a run?",
+        &[ROLE_ID],
+    );
+    fake.expect_no_request(300, "reply to an ignored role", any_post)
+        .await;
+    moderate(
+        &fake,
+        "unignore-role",
+        json!([{"name": "role", "type": 8, "value": ROLE_ID.to_string()}]),
+    )
+    .await;
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        c,
+        "how long should I roll before a run?",
+        &[ROLE_ID],
+    );
+    fake.wait_request(
+        5,
+        "reply once the role is no longer ignored",
+        posted_in(CHANNEL_ID),
+    )
+    .await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shadow_mode_test_command_and_stats() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-shadow");
+    let bot = Bot::start(&fake, &dir, |_| {}).await;
+    fake.wait_identified(1, 10).await;
+    moderate(&fake, "enable", json!([])).await;
+    no_cooldowns(&fake).await;
+    assert!(moderate(
+        &fake,
+        "shadow",
+        json!([{"name": "on", "type": 5, "value": true}])
+    )
+    .await
+    .contains("Shadow mode **on**"));
+
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        MEMBER_ID,
+        "does foam rolling break up adhesions?",
+        &[],
+    );
+    fake.expect_no_request(400, "a post in shadow mode", any_post)
+        .await;
+    let stats = faq_stats(&fake, GUILD_ID).await;
+    assert!(
+        stats.contains("would have replied") && stats.contains("fascia-adhesions-myth"),
+        "{stats}"
+    );
+
+    let yes = moderate(
+        &fake,
+        "test",
+        json!([{"name": "message", "type": 3, "value": "is the IT band a muscle?"}]),
+    )
+    .await;
+    assert!(
+        yes.contains("**Yes**") && yes.contains("itb-not-a-muscle") && yes.contains("shadow"),
+        "{yes}"
+    );
+    let no = moderate(
+        &fake,
+        "test",
+        json!([{"name": "message", "type": 3, "value": "rolling hills route on sunday"}]),
+    )
+    .await;
+    assert!(no.starts_with("**No**"), "{no}");
+
+    // Answers count towards "most asked"; declined questions are listed for moderators.
+    interact(&fake, ask(&fake, "does rolling help DOMS?")).await;
+    interact(&fake, ask(&fake, "which energy gels are best?")).await;
+    let stats = faq_stats(&fake, GUILD_ID).await;
+    assert!(stats.contains("`doms-rolling`: 1"), "{stats}");
+    assert!(stats.contains("which energy gels are best?"), "{stats}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn votes_and_settings_survive_a_restart() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-votes");
+    let bot = Bot::start(&fake, &dir, |_| {}).await;
+    fake.wait_identified(1, 10).await;
+    moderate(&fake, "enable", json!([])).await;
+    moderate(
+        &fake,
+        "sensitivity",
+        json!([{"name": "level", "type": 4, "value": 0}]),
+    )
+    .await;
+    let answer_msg = 123_456;
+    let vote = |user, choice: &str| {
+        fake.button_on(answer_msg, user, &format!("rcb:vote:doms-rolling:{choice}"))
+    };
+    let (r, _) = interact(&fake, vote(7001, "y")).await;
+    assert!(ephemeral(&r) && content(&r).contains("Thanks"));
+    let (r, _) = interact(&fake, vote(7001, "n")).await;
+    assert!(content(&r).contains("Vote changed"));
+    interact(&fake, vote(7002, "y")).await;
+    bot.stop().await;
+
+    let bot = Bot::start(&fake, &dir, |_| {}).await;
+    fake.wait_identified(2, 10).await;
+    let status = moderate(&fake, "status", json!([])).await;
+    assert!(
+        status.contains(&format!("<#{CHANNEL_ID}>")) && status.contains("Sensitivity: strict"),
+        "{status}"
+    );
+    let (r, _) = interact(&fake, vote(7001, "n")).await;
+    assert!(content(&r).contains("already voted"), "{}", content(&r));
+    let stats = faq_stats(&fake, GUILD_ID).await;
+    assert!(
+        stats.contains("`doms-rolling`: 👍 1 · 👎 1"),
+        "one vote per member: {stats}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_are_kept_apart() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-servers");
+    let bot = Bot::start(&fake, &dir, |_| {}).await;
+    fake.wait_identified(1, 10).await;
+    moderate(&fake, "enable", json!([])).await;
+    no_cooldowns(&fake).await;
+    interact(&fake, ask(&fake, "does rolling help DOMS?")).await;
+
+    let (r, _) = interact(
+        &fake,
+        modcmd(
+            &fake,
+            GUILD2_ID,
+            MOD_ID,
+            MOD_PERMS,
+            "autoreply",
+            "status",
+            json!([]),
+        ),
+    )
+    .await;
+    assert!(content(&r).contains("Channels: none"), "{}", content(&r));
+    assert!(faq_stats(&fake, GUILD2_ID).await.contains("nothing yet"));
+    say_in(
+        &fake,
+        GUILD2_ID,
+        CHANNEL2_ID,
+        MEMBER_ID,
+        "does foam rolling break up adhesions?",
+        &[],
+    );
+    say_in(
+        &fake,
+        GUILD_ID,
+        CHANNEL_ID,
+        MEMBER_ID,
+        "is the IT band a muscle?",
+        &[],
+    );
+    fake.wait_request(5, "reply in the enabled server", posted_in(CHANNEL_ID))
+        .await;
+    fake.expect_no_request(300, "reply in the other server", posted_in(CHANNEL2_ID))
+        .await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_data_dir_keeps_slash_answers_working() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-nostore");
+    let not_a_dir = dir.join("data");
+    std::fs::write(&not_a_dir, "a file where the data directory should be").unwrap();
+    let bot = Bot::start(&fake, &not_a_dir, |_| {}).await;
+    fake.wait_identified(1, 10).await;
+    let (r, _) = interact(&fake, ask(&fake, "does rolling help DOMS?")).await;
+    assert!(content(&r).contains("DOMS"));
+    let text = moderate(&fake, "status", json!([])).await;
+    assert!(
+        text.contains("settings store is unavailable") && text.contains("data directory"),
+        "{text}"
+    );
+    bot.stop().await;
+}
+
+fn spawn_binary(fake: &FakeDiscord, data: &Path, log: &Path) -> tokio::process::Child {
+    tokio::process::Command::new(common::bin())
+        .arg("run")
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("DISCORD_API_BASE", &fake.base)
+        .env("RUNCLUB_DATA_DIR", data)
+        .env("RUST_LOG", "runclub_bot=info,warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// `kill -9` in the middle of a burst of setting changes loses no change that was acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_loses_no_acknowledged_setting() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-kill9");
+    let data = dir.join("data");
+    let mut child = spawn_binary(&fake, &data, &dir.join("first.log"));
+    let pid = child.id().unwrap();
+    fake.wait_identified(1, 20).await;
+
+    // A burst: 40 moderators' `/autoreply enable`, each in its own channel, sent at once.
+    let mut sent = Vec::new();
+    for i in 0..40u64 {
+        let channel = 950_000_000_000_000_000 + i;
+        let who = fake_discord::Who {
+            guild: GUILD_ID,
+            channel,
+            user: MOD_ID,
+            perms: MOD_PERMS,
+        };
+        let (id, _token, data) =
+            fake.interaction_in(who, "autoreply", Some(("enable", json!([]))), json!({}));
+        fake.dispatch("INTERACTION_CREATE", data);
+        sent.push((id, channel));
+    }
+    // Kill as soon as a dozen are acknowledged, with the rest still in flight.
+    fake.wait_until(10, "12 acknowledgements", || {
+        fake.requests()
+            .iter()
+            .filter(|r| r.path.contains("/callback"))
+            .count()
+            >= 12
+    })
+    .await;
+    signal(pid, "-KILL");
+    child.wait().await.unwrap();
+    let acknowledged: Vec<u64> = sent
+        .iter()
+        .filter(|(id, _)| {
+            fake.requests()
+                .iter()
+                .any(|r| is_callback(*id)(r) && content(r).contains("now **on**"))
+        })
+        .map(|(_, ch)| *ch)
+        .collect();
+    assert!(acknowledged.len() >= 12);
+
+    let mut child = spawn_binary(&fake, &data, &dir.join("second.log"));
+    fake.wait_identified(2, 20).await;
+    let status = moderate(&fake, "status", json!([])).await;
+    for ch in &acknowledged {
+        assert!(
+            status.contains(&format!("<#{ch}>")),
+            "acknowledged channel {ch} lost after kill -9: {status}"
+        );
+    }
+    eprintln!(
+        "kill -9 after {} acknowledged of 40 sent: all {} present after restart",
+        acknowledged.len(),
+        acknowledged.len()
+    );
+    child.kill().await.unwrap();
+}
+
+/// Discord refuses the privileged message-content intent (4014): one clear line on how to
+/// enable it, and slash commands keep working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_message_content_intent_falls_back_to_slash_commands() {
+    let fake = FakeDiscord::start().await;
+    fake.refuse_intents(1 << 15);
+    let dir = common::temp_dir("e2e-4014");
+    let log = dir.join("bot.log");
+    let mut child = spawn_binary(&fake, &dir.join("data"), &log);
+    fake.wait_identified(1, 20).await;
+    assert_eq!(
+        fake.identified_intents() & (1 << 15),
+        0,
+        "reconnected without message content"
+    );
+    let (r, _) = interact(&fake, ask(&fake, "is the IT band a muscle?")).await;
+    assert!(content(&r).contains("connective tissue"));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("4014")).collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(lines[0].contains("Message Content Intent") && lines[0].contains("developer portal"));
+    child.kill().await.unwrap();
+}

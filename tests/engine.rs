@@ -161,8 +161,8 @@ fn ask_mode_table() {
         ("rolling hills route on sunday, meet at 9", None),
         ("IT guy says the website is back up", None),
         ("Dom's leaving do on friday", None),
-        ("doms today lol", None),
-        ("just foam rolled, feeling great", None),
+        ("doms today haha", None),
+        ("just did some foam rolling, feeling great", None),
         ("hello bot", None),
         ("", None),
     ];

@@ -61,8 +61,8 @@ async fn answer(ctx: Context<'_>, kind: &'static str, question: &str) -> Result<
         tracing::debug!(question, "question");
         let r = engine.respond(question, Mode::Ask);
         record(&engine, &r);
-        send(ctx, &engine, &r).await?;
         remember(ctx, &engine, &r, question);
+        send(ctx, &engine, &r).await?;
         tracing::info!("replied");
         Ok(())
     }
@@ -85,8 +85,9 @@ fn record(engine: &Engine, r: &Response) {
     span.record("outcome", outcome);
 }
 
-/// Counts an answer for `/faq stats`, or keeps a question the bot could not answer. After the
-/// reply, and best effort: a store problem must not cost the member their answer.
+/// Counts an answer for `/faq stats`, or keeps a question the bot could not answer. Committed
+/// before the reply (like every store change), and best effort: a store problem must not cost
+/// the member their answer.
 fn remember(ctx: Context<'_>, engine: &Engine, r: &Response, question: &str) {
     let (Some(guild), Ok(store)) = (ctx.guild_id(), ctx.data().store()) else {
         return;
@@ -158,6 +159,11 @@ pub async fn topic(
     match engine.render_entry(&name) {
         Some(text) => {
             tracing::info!(entry = %name, "topic shown");
+            if let (Some(guild), Ok(store)) = (ctx.guild_id(), ctx.data().store()) {
+                if let Err(e) = store.count_answer(guild.get(), &name) {
+                    tracing::warn!("cannot record stats: {e}");
+                }
+            }
             ctx.send(
                 CreateReply::default()
                     .content(text)
@@ -165,11 +171,6 @@ pub async fn topic(
                     .components(vec![super::messages::vote_buttons(&name)]),
             )
             .await?;
-            if let (Some(guild), Ok(store)) = (ctx.guild_id(), ctx.data().store()) {
-                if let Err(e) = store.count_answer(guild.get(), &name) {
-                    tracing::warn!("cannot record stats: {e}");
-                }
-            }
             Ok(())
         }
         // Typed without picking a suggestion: treat it as a question.
@@ -254,6 +255,11 @@ pub async fn on_show_button(
     );
     async move {
         let found = engine.render_entry(entry_id);
+        if let (Some(_), Some(guild), Ok(store)) = (&found, interaction.guild_id, state.store()) {
+            if let Err(e) = store.count_answer(guild.get(), entry_id) {
+                tracing::warn!("cannot record stats: {e}");
+            }
+        }
         let message = match &found {
             Some(text) => serenity::CreateInteractionResponseMessage::new()
                 .content(text.clone())
@@ -266,11 +272,6 @@ pub async fn on_show_button(
         interaction
             .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
             .await?;
-        if let (Some(_), Some(guild), Ok(store)) = (found, interaction.guild_id, state.store()) {
-            if let Err(e) = store.count_answer(guild.get(), entry_id) {
-                tracing::warn!("cannot record stats: {e}");
-            }
-        }
         tracing::info!("replied");
         Ok(())
     }

@@ -106,8 +106,8 @@ pub async fn on_message(
                     .reference_message(msg)
                     .allowed_mentions(no_mentions())
                     .components(vec![vote_buttons(&entry)]);
-                msg.channel_id.send_message(ctx, reply).await?;
                 store.count_answer(guild.get(), &entry)?;
+                msg.channel_id.send_message(ctx, reply).await?;
                 tracing::info!(escalated = response.escalated(), "auto replied");
             }
             Decision::Shadow { response, entry } => {

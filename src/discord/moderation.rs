@@ -407,10 +407,12 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let shadow = store.shadow_log(guild, 5)?;
     if !shadow.is_empty() {
         out.push_str("\n**Shadow mode: would have replied**\n");
-        for (channel, entry, confidence, _, _) in shadow {
+        for rec in shadow.iter().filter(|r| r.would_reply) {
             out.push_str(&format!(
-                "<#{channel}>: `{}` ({confidence:.2})\n",
-                entry.unwrap_or_default()
+                "<#{}>: `{}` ({:.2})\n",
+                rec.channel,
+                rec.entry.as_deref().unwrap_or_default(),
+                rec.confidence
             ));
         }
     }

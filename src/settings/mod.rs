@@ -9,7 +9,7 @@ mod store;
 use std::fmt;
 use std::str::FromStr;
 
-pub use store::{Stats, Store, StoreError, SCHEMA_VERSION};
+pub use store::{ShadowRecord, Stats, Store, StoreError, SCHEMA_VERSION};
 
 /// How readily the bot replies on its own; mapped to the engine's auto-mode threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

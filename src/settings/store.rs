@@ -95,6 +95,16 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
 }
 
+/// One shadow-mode decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShadowRecord {
+    pub channel: u64,
+    pub entry: Option<String>,
+    pub confidence: f32,
+    pub would_reply: bool,
+    pub reason: String,
+}
+
 /// Per-server stats for `/faq stats`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stats {
@@ -406,12 +416,8 @@ impl Store {
         Ok(())
     }
 
-    /// Recent shadow decisions: (channel, entry, confidence, would reply, reason), newest first.
-    pub fn shadow_log(
-        &self,
-        guild: u64,
-        limit: usize,
-    ) -> Result<Vec<(u64, Option<String>, f32, bool, String)>, StoreError> {
+    /// Recent shadow decisions, newest first.
+    pub fn shadow_log(&self, guild: u64, limit: usize) -> Result<Vec<ShadowRecord>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT channel_id, entry_id, confidence, would_reply, reason FROM shadow_log
@@ -419,13 +425,13 @@ impl Store {
         )?;
         let rows = stmt
             .query_map(params![guild as i64, limit as i64], |r| {
-                Ok((
-                    r.get::<_, i64>(0)? as u64,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                ))
+                Ok(ShadowRecord {
+                    channel: r.get::<_, i64>(0)? as u64,
+                    entry: r.get(1)?,
+                    confidence: r.get(2)?,
+                    would_reply: r.get(3)?,
+                    reason: r.get(4)?,
+                })
             })?
             .collect::<Result<_, _>>()?;
         Ok(rows)

@@ -24,7 +24,25 @@ pub const BOT_ID: u64 = 900_000_000_000_000_002;
 pub const GUILD_ID: u64 = 900_000_000_000_000_003;
 pub const CHANNEL_ID: u64 = 900_000_000_000_000_004;
 pub const MEMBER_ID: u64 = 900_000_000_000_000_005;
+pub const THREAD_ID: u64 = 900_000_000_000_000_006;
+pub const OTHER_CHANNEL_ID: u64 = 900_000_000_000_000_007;
+pub const GUILD2_ID: u64 = 900_000_000_000_000_008;
+pub const CHANNEL2_ID: u64 = 900_000_000_000_000_009;
+pub const MOD_ID: u64 = 900_000_000_000_000_010;
 pub const TOKEN: &str = "fake-token.for-tests.only";
+/// MANAGE_GUILD (1 << 5) plus the basics, as Discord computes them for a moderator.
+pub const MOD_PERMS: &str = "3104";
+/// View channel + send messages: an ordinary member.
+pub const MEMBER_PERMS: &str = "3072";
+
+/// Who invokes a command, and where.
+#[derive(Debug, Clone, Copy)]
+pub struct Who<'a> {
+    pub guild: u64,
+    pub channel: u64,
+    pub user: u64,
+    pub perms: &'a str,
+}
 
 /// One REST request the bot made.
 #[derive(Debug, Clone)]
@@ -235,6 +253,73 @@ impl FakeDiscord {
             "data": {"id": (id + 1).to_string(), "name": name, "type": 1, "options": options},
         });
         (id, token, data)
+    }
+
+    /// A slash command from `user` with `perms` in `guild`/`channel`; `subcommand` is
+    /// `Some((name, options))` for `/parent sub ...`.
+    pub fn interaction_in(
+        &self,
+        who: Who<'_>,
+        name: &str,
+        subcommand: Option<(&str, Value)>,
+        resolved: Value,
+    ) -> (u64, String, Value) {
+        let Who {
+            guild,
+            channel,
+            user,
+            perms,
+        } = who;
+        let id = self.new_id();
+        let token = format!("itoken-{id}");
+        let options = match subcommand {
+            Some((sub, opts)) => json!([{"name": sub, "type": 1, "options": opts}]),
+            None => json!([]),
+        };
+        let data = json!({
+            "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 2,
+            "token": token, "version": 1, "locale": "en-GB",
+            "channel_id": channel.to_string(), "guild_id": guild.to_string(),
+            "entitlements": [], "attachment_size_limit": 8_388_608,
+            "member": member_json(user, perms), "app_permissions": "2048",
+            "data": {"id": (id + 1).to_string(), "name": name, "type": 1, "options": options, "resolved": resolved},
+        });
+        (id, token, data)
+    }
+
+    /// A button press by `user` on the bot message `message_id`.
+    pub fn button_on(&self, message_id: u64, user: u64, custom_id: &str) -> (u64, String, Value) {
+        let (id, token, mut data) = self.button_interaction(custom_id);
+        data["member"] = member_json(user, MEMBER_PERMS);
+        data["message"]["id"] = json!(message_id.to_string());
+        (id, token, data)
+    }
+
+    /// A MESSAGE_CREATE payload from a member (with roles) in `guild`/`channel`.
+    pub fn member_message(
+        &self,
+        guild: u64,
+        channel: u64,
+        author: u64,
+        content: &str,
+        roles: &[u64],
+    ) -> (u64, Value) {
+        let id = self.new_id();
+        let mut m = message_json(
+            id,
+            channel,
+            author,
+            &format!("member{author}"),
+            content,
+            false,
+            None,
+        );
+        m["guild_id"] = json!(guild.to_string());
+        m["member"] = json!({
+            "roles": roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+            "joined_at": "2024-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0,
+        });
+        (id, m)
     }
 
     /// A message context-menu interaction (`type: 2`, command type 3) on `content`.
@@ -511,6 +596,22 @@ fn route(
             (200, Some(m))
         }
         ("GET", ["applications", _, "commands"]) => (200, Some(json!([]))),
+        ("GET", ["channels", channel]) => {
+            let id: u64 = channel.parse().unwrap_or(0);
+            let mut c = json!({"id": id.to_string(), "type": 0, "guild_id": GUILD_ID.to_string(), "name": "channel",
+                "position": 0, "permission_overwrites": [], "nsfw": false, "parent_id": null});
+            if id == THREAD_ID {
+                c["type"] = json!(11);
+                c["name"] = json!("a thread");
+                c["parent_id"] = json!(CHANNEL_ID.to_string());
+                c["owner_id"] = json!(MEMBER_ID.to_string());
+                c["thread_metadata"] = json!({"archived": false, "auto_archive_duration": 1440,
+                    "archive_timestamp": "2026-01-01T00:00:00.000000+00:00", "locked": false});
+                c["member_count"] = json!(1);
+                c["message_count"] = json!(1);
+            }
+            (200, Some(c))
+        }
         _ => (404, Some(json!({"message": "404: Not Found", "code": 0}))),
     }
 }
