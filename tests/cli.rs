@@ -141,3 +141,33 @@ fn a_missing_fallback_entry_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn health_reads_the_heartbeat() {
+    let dir = common::temp_dir("health");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let health = |text: Option<String>| {
+        match text {
+            Some(t) => std::fs::write(dir.join("heartbeat"), t).unwrap(),
+            None => {
+                let _ = std::fs::remove_file(dir.join("heartbeat"));
+            }
+        }
+        let out = Command::new(common::bin())
+            .arg("health")
+            .env("RUNCLUB_DATA_DIR", &dir)
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    assert!(health(Some(format!("connected {now}\n"))).0);
+    let (ok, why) = health(Some(format!("connected {}\n", now - 600)));
+    assert!(!ok && why.contains("old"), "{why}");
+    let (ok, why) = health(Some(format!("connecting {now}\n")));
+    assert!(!ok && why.contains("not connected"), "{why}");
+    let (ok, why) = health(None);
+    assert!(!ok && why.contains("no heartbeat"), "{why}");
+}
