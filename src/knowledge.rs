@@ -258,31 +258,24 @@ impl KnowledgeBase {
                 }
             }
         }
-        if entries.is_empty() && problems.is_empty() {
-            let file = files
+        // Problems of the knowledge as a whole are reported against its first file.
+        let whole = |message: &str| Problem {
+            file: files
                 .first()
                 .map(|(p, _)| p.to_path_buf())
-                .unwrap_or_default();
-            problems.push(Problem {
-                file,
-                line: 0,
-                column: 0,
-                entry: None,
-                message: "no entries: the knowledge needs at least one".into(),
-            });
+                .unwrap_or_default(),
+            line: 0,
+            column: 0,
+            entry: None,
+            message: message.to_string(),
+        };
+        if entries.is_empty() && problems.is_empty() {
+            problems.push(whole("no entries: the knowledge needs at least one"));
         }
         if !lexicon_seen && !entries.is_empty() {
-            let file = files
-                .first()
-                .map(|(p, _)| p.to_path_buf())
-                .unwrap_or_default();
-            problems.push(Problem {
-                file,
-                line: 0,
-                column: 0,
-                entry: None,
-                message: "no `lexicon` in any file: synonyms and topic terms are required".into(),
-            });
+            problems.push(whole(
+                "no `lexicon` in any file: synonyms and topic terms are required",
+            ));
         }
         if problems.is_empty() {
             Ok(KnowledgeBase {

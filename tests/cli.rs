@@ -161,7 +161,10 @@ fn health_reads_the_heartbeat() {
             .env("RUNCLUB_DATA_DIR", &dir)
             .output()
             .unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
     };
     assert!(health(Some(format!("connected {now}\n"))).0);
     let (ok, why) = health(Some(format!("connected {}\n", now - 600)));

@@ -574,6 +574,11 @@ fn any_post(r: &Request) -> bool {
     r.method == "POST" && r.path.contains("/channels/") && r.path.ends_with("/messages")
 }
 
+/// A member's message in the test server's main channel; returns its id.
+fn say_here(fake: &FakeDiscord, author: u64, text: &str) -> u64 {
+    say_in(fake, GUILD_ID, CHANNEL_ID, author, text, &[])
+}
+
 /// A member's message; returns its id.
 fn say_in(
     fake: &FakeDiscord,
@@ -651,13 +656,10 @@ async fn moderators_configure_and_the_bot_replies_only_where_it_should() {
     assert!(status.contains(&format!("<#{CHANNEL_ID}>")), "{status}");
 
     // A question in the enabled channel: a reply to it, pinging nobody, with feedback buttons.
-    let q = say_in(
+    let q = say_here(
         &fake,
-        GUILD_ID,
-        CHANNEL_ID,
         MEMBER_ID,
         "does foam rolling actually break up scar tissue?",
-        &[],
     );
     let post = fake
         .wait_request(5, "auto reply", posted_in(CHANNEL_ID))
@@ -716,13 +718,10 @@ async fn moderators_configure_and_the_bot_replies_only_where_it_should() {
         .contains("connective tissue"));
 
     // Warning signs lead with the physio.
-    say_in(
+    say_here(
         &fake,
-        GUILD_ID,
-        CHANNEL_ID,
         4242,
         "my knee has been swelling up for three weeks, should I roll it?",
-        &[],
     );
     let post = fake
         .wait_request(5, "escalated auto reply", posted_in(CHANNEL_ID))
@@ -750,14 +749,7 @@ async fn moderators_configure_and_the_bot_replies_only_where_it_should() {
     let (_, mut m) = fake.member_message(GUILD_ID, CHANNEL_ID, 556, "does rolling help DOMS?", &[]);
     m["webhook_id"] = json!("777");
     fake.dispatch("MESSAGE_CREATE", m);
-    say_in(
-        &fake,
-        GUILD_ID,
-        CHANNEL_ID,
-        fake_discord::BOT_ID,
-        "does rolling help DOMS?",
-        &[],
-    );
+    say_here(&fake, fake_discord::BOT_ID, "does rolling help DOMS?");
     for chatter in [
         "rolling hills route on saturday, meet at 8",
         "just did some foam rolling, feeling great",
@@ -766,14 +758,7 @@ async fn moderators_configure_and_the_bot_replies_only_where_it_should() {
         say_in(&fake, GUILD_ID, CHANNEL_ID, MEMBER_ID, chatter, &[]);
     }
     // A marker message last: once it is answered, every message before it was handled.
-    say_in(
-        &fake,
-        GUILD_ID,
-        CHANNEL_ID,
-        4343,
-        "how long should I foam roll before a run?",
-        &[],
-    );
+    say_here(&fake, 4343, "how long should I foam roll before a run?");
     let post = fake
         .wait_request(5, "marker reply", posted_in(CHANNEL_ID))
         .await;
@@ -785,14 +770,7 @@ async fn moderators_configure_and_the_bot_replies_only_where_it_should() {
     assert!(moderate(&fake, "disable", json!([]))
         .await
         .contains("now **off**"));
-    say_in(
-        &fake,
-        GUILD_ID,
-        CHANNEL_ID,
-        4444,
-        "does rolling help DOMS?",
-        &[],
-    );
+    say_here(&fake, 4444, "does rolling help DOMS?");
     fake.expect_no_request(300, "auto reply after disable", any_post)
         .await;
     bot.stop().await;
@@ -807,25 +785,11 @@ async fn cooldowns_and_ignored_roles_are_honoured() {
     moderate(&fake, "enable", json!([])).await;
     let (a, b, c) = (7001, 7002, 7003);
 
-    say_in(
-        &fake,
-        GUILD_ID,
-        CHANNEL_ID,
-        a,
-        "does foam rolling break up adhesions?",
-        &[],
-    );
+    say_here(&fake, a, "does foam rolling break up adhesions?");
     fake.wait_request(5, "first reply", posted_in(CHANNEL_ID))
         .await;
     // Default channel cooldown (120 s): another member's question right after gets no reply.
-    say_in(
-        &fake,
-        GUILD_ID,
-        CHANNEL_ID,
-        b,
-        "is the IT band a muscle?",
-        &[],
-    );
+    say_here(&fake, b, "is the IT band a muscle?");
     fake.expect_no_request(300, "reply inside the channel cooldown", any_post)
         .await;
 
@@ -836,36 +800,15 @@ async fn cooldowns_and_ignored_roles_are_honoured() {
     )
     .await;
     // Member cooldown (600 s) still applies to the first member.
-    say_in(
-        &fake,
-        GUILD_ID,
-        CHANNEL_ID,
-        a,
-        "is the IT band a muscle?",
-        &[],
-    );
+    say_here(&fake, a, "is the IT band a muscle?");
     fake.expect_no_request(300, "reply inside the member cooldown", any_post)
         .await;
     // Same answer in the same channel within the hour: no repeat.
-    say_in(
-        &fake,
-        GUILD_ID,
-        CHANNEL_ID,
-        b,
-        "can a foam roller break up scar tissue?",
-        &[],
-    );
+    say_here(&fake, b, "can a foam roller break up scar tissue?");
     fake.expect_no_request(300, "the same answer again", any_post)
         .await;
     // A different member and a different answer: replied.
-    say_in(
-        &fake,
-        GUILD_ID,
-        CHANNEL_ID,
-        b,
-        "is the IT band a muscle?",
-        &[],
-    );
+    say_here(&fake, b, "is the IT band a muscle?");
     fake.wait_request(5, "reply to another member", posted_in(CHANNEL_ID))
         .await;
 
@@ -926,14 +869,7 @@ async fn shadow_mode_test_command_and_stats() {
     .await
     .contains("Shadow mode **on**"));
 
-    say_in(
-        &fake,
-        GUILD_ID,
-        CHANNEL_ID,
-        MEMBER_ID,
-        "does foam rolling break up adhesions?",
-        &[],
-    );
+    say_here(&fake, MEMBER_ID, "does foam rolling break up adhesions?");
     fake.expect_no_request(400, "a post in shadow mode", any_post)
         .await;
     let stats = faq_stats(&fake, GUILD_ID).await;
@@ -1043,14 +979,7 @@ async fn two_servers_are_kept_apart() {
         "does foam rolling break up adhesions?",
         &[],
     );
-    say_in(
-        &fake,
-        GUILD_ID,
-        CHANNEL_ID,
-        MEMBER_ID,
-        "is the IT band a muscle?",
-        &[],
-    );
+    say_here(&fake, MEMBER_ID, "is the IT band a muscle?");
     fake.wait_request(5, "reply in the enabled server", posted_in(CHANNEL_ID))
         .await;
     fake.expect_no_request(300, "reply in the other server", posted_in(CHANNEL2_ID))

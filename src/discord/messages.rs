@@ -87,6 +87,17 @@ pub async fn on_message(
         entry = tracing::field::Empty,
         score = tracing::field::Empty,
     );
+    // A reply, or a shadow "would reply", starts the cooldowns and names the entry in the span.
+    let note = |entry: &str, score: f32| {
+        tracing::Span::current()
+            .record("entry", entry)
+            .record("score", score);
+        state
+            .cooldowns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .record(guild.get(), channel, msg.author.id.get(), entry, now);
+    };
     async move {
         match decision {
             Decision::Reply { response, entry } => {
@@ -95,12 +106,7 @@ pub async fn on_message(
                     tracing::debug!("already replied to this message");
                     return Ok(());
                 }
-                tracing::Span::current().record("entry", entry.as_str()).record("score", response.confidence);
-                state
-                    .cooldowns
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .record(guild.get(), channel, msg.author.id.get(), &entry, now);
+                note(&entry, response.confidence);
                 let reply = serenity::CreateMessage::new()
                     .content(response.text.clone())
                     .reference_message(msg)
@@ -111,12 +117,7 @@ pub async fn on_message(
                 tracing::info!(escalated = response.escalated(), "auto replied");
             }
             Decision::Shadow { response, entry } => {
-                tracing::Span::current().record("entry", entry.as_str()).record("score", response.confidence);
-                state
-                    .cooldowns
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .record(guild.get(), channel, msg.author.id.get(), &entry, now);
+                note(&entry, response.confidence);
                 store.record_shadow(guild.get(), channel, Some(&entry), response.confidence, true, "would reply")?;
                 tracing::info!("shadow mode: would have replied");
             }

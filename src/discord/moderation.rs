@@ -116,21 +116,7 @@ pub async fn enable(
     ctx: Context<'_>,
     #[description = "Channel (default: this one)"] channel: Option<serenity::ChannelId>,
 ) -> Result<(), Error> {
-    let Some((guild, store)) = gate(ctx).await? else {
-        return Ok(());
-    };
-    let channel = channel.unwrap_or(ctx.channel_id());
-    let changed = store.set_channel(guild, channel.get(), true)?;
-    tracing::info!(guild, channel = channel.get(), "auto replies enabled");
-    say(
-        ctx,
-        if changed {
-            format!("Auto replies are now **on** in <#{channel}> and its threads.")
-        } else {
-            format!("Auto replies were already on in <#{channel}>.")
-        },
-    )
-    .await
+    set_channel(ctx, channel, true).await
 }
 
 /// Stop the bot replying on its own in a channel
@@ -139,21 +125,33 @@ pub async fn disable(
     ctx: Context<'_>,
     #[description = "Channel (default: this one)"] channel: Option<serenity::ChannelId>,
 ) -> Result<(), Error> {
+    set_channel(ctx, channel, false).await
+}
+
+async fn set_channel(
+    ctx: Context<'_>,
+    channel: Option<serenity::ChannelId>,
+    on: bool,
+) -> Result<(), Error> {
     let Some((guild, store)) = gate(ctx).await? else {
         return Ok(());
     };
     let channel = channel.unwrap_or(ctx.channel_id());
-    let changed = store.set_channel(guild, channel.get(), false)?;
-    tracing::info!(guild, channel = channel.get(), "auto replies disabled");
-    say(
-        ctx,
-        if changed {
-            format!("Auto replies are now **off** in <#{channel}>.")
-        } else {
-            format!("Auto replies were not on in <#{channel}>.")
-        },
-    )
-    .await
+    let changed = store.set_channel(guild, channel.get(), on)?;
+    tracing::info!(
+        guild,
+        channel = channel.get(),
+        on,
+        changed,
+        "auto replies set"
+    );
+    let text = match (on, changed) {
+        (true, true) => format!("Auto replies are now **on** in <#{channel}> and its threads."),
+        (true, false) => format!("Auto replies were already on in <#{channel}>."),
+        (false, true) => format!("Auto replies are now **off** in <#{channel}>."),
+        (false, false) => format!("Auto replies were not on in <#{channel}>."),
+    };
+    say(ctx, text).await
 }
 
 /// Show this server's auto-reply settings

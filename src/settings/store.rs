@@ -255,51 +255,7 @@ impl Store {
 
     /// Enables or disables auto replies in a channel. Returns whether anything changed.
     pub fn set_channel(&self, guild: u64, channel: u64, enabled: bool) -> Result<bool, StoreError> {
-        let conn = self.conn();
-        Self::ensure_guild(&conn, guild)?;
-        let n = if enabled {
-            conn.execute(
-                "INSERT OR IGNORE INTO autoreply_channels (guild_id, channel_id) VALUES (?1, ?2)",
-                params![guild as i64, channel as i64],
-            )?
-        } else {
-            conn.execute(
-                "DELETE FROM autoreply_channels WHERE guild_id = ?1 AND channel_id = ?2",
-                params![guild as i64, channel as i64],
-            )?
-        };
-        Ok(n > 0)
-    }
-
-    pub fn set_sensitivity(&self, guild: u64, s: Sensitivity) -> Result<(), StoreError> {
-        let conn = self.conn();
-        Self::ensure_guild(&conn, guild)?;
-        conn.execute(
-            "UPDATE guild_settings SET sensitivity = ?2 WHERE guild_id = ?1",
-            params![guild as i64, s.as_str()],
-        )?;
-        Ok(())
-    }
-
-    pub fn set_cooldowns(&self, guild: u64, c: Cooldowns) -> Result<(), StoreError> {
-        let conn = self.conn();
-        Self::ensure_guild(&conn, guild)?;
-        conn.execute(
-            "UPDATE guild_settings SET channel_cooldown_secs = ?2, member_cooldown_secs = ?3, entry_cooldown_secs = ?4
-             WHERE guild_id = ?1",
-            params![guild as i64, c.channel_secs, c.member_secs, c.entry_secs],
-        )?;
-        Ok(())
-    }
-
-    pub fn set_shadow(&self, guild: u64, on: bool) -> Result<(), StoreError> {
-        let conn = self.conn();
-        Self::ensure_guild(&conn, guild)?;
-        conn.execute(
-            "UPDATE guild_settings SET shadow = ?2 WHERE guild_id = ?1",
-            params![guild as i64, on],
-        )?;
-        Ok(())
+        self.toggle("autoreply_channels", "channel_id", guild, channel, enabled)
     }
 
     /// Adds or removes an ignored role. Returns whether anything changed.
@@ -309,20 +265,65 @@ impl Store {
         role: u64,
         ignored: bool,
     ) -> Result<bool, StoreError> {
+        self.toggle("ignored_roles", "role_id", guild, role, ignored)
+    }
+
+    pub fn set_sensitivity(&self, guild: u64, s: Sensitivity) -> Result<(), StoreError> {
+        self.update(
+            guild,
+            "UPDATE guild_settings SET sensitivity = ?2 WHERE guild_id = ?1",
+            params![guild as i64, s.as_str()],
+        )
+    }
+
+    pub fn set_cooldowns(&self, guild: u64, c: Cooldowns) -> Result<(), StoreError> {
+        self.update(
+            guild,
+            "UPDATE guild_settings SET channel_cooldown_secs = ?2, member_cooldown_secs = ?3, entry_cooldown_secs = ?4
+             WHERE guild_id = ?1",
+            params![guild as i64, c.channel_secs, c.member_secs, c.entry_secs],
+        )
+    }
+
+    pub fn set_shadow(&self, guild: u64, on: bool) -> Result<(), StoreError> {
+        self.update(
+            guild,
+            "UPDATE guild_settings SET shadow = ?2 WHERE guild_id = ?1",
+            params![guild as i64, on],
+        )
+    }
+
+    /// Runs one update of a server's settings row (created with defaults if missing).
+    fn update(
+        &self,
+        guild: u64,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<(), StoreError> {
         let conn = self.conn();
         Self::ensure_guild(&conn, guild)?;
-        let n = if ignored {
-            conn.execute(
-                "INSERT OR IGNORE INTO ignored_roles (guild_id, role_id) VALUES (?1, ?2)",
-                params![guild as i64, role as i64],
-            )?
+        conn.execute(sql, params)?;
+        Ok(())
+    }
+
+    /// Puts `(guild, id)` in or out of a per-server set table.
+    fn toggle(
+        &self,
+        table: &str,
+        column: &str,
+        guild: u64,
+        id: u64,
+        present: bool,
+    ) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        Self::ensure_guild(&conn, guild)?;
+        // Table and column names come from the two callers above, never from input.
+        let sql = if present {
+            format!("INSERT OR IGNORE INTO {table} (guild_id, {column}) VALUES (?1, ?2)")
         } else {
-            conn.execute(
-                "DELETE FROM ignored_roles WHERE guild_id = ?1 AND role_id = ?2",
-                params![guild as i64, role as i64],
-            )?
+            format!("DELETE FROM {table} WHERE guild_id = ?1 AND {column} = ?2")
         };
-        Ok(n > 0)
+        Ok(conn.execute(&sql, params![guild as i64, id as i64])? > 0)
     }
 
     /// Records a member's vote on an answer message; a second vote replaces the first.
