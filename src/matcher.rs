@@ -387,8 +387,90 @@ const QUESTION_PHRASES: &[&[&str]] = &[
     &["am", "i"],
 ];
 
-/// Classifies a message as a question, a likely question, or chat.
+/// Questions put to other members rather than to the knowledge: "who's bringing...",
+/// "has anyone tried...", "how were the legs after...". They read as questions but are chat.
+const SOCIAL_PHRASES: &[&[&str]] = &[
+    &["who"],
+    &["whos"],
+    &["whose"],
+    &["has", "anyone"],
+    &["has", "anybody"],
+    &["have", "you"],
+    &["did", "you"],
+    &["did", "anyone"],
+    &["are", "you"],
+    &["is", "anyone"],
+    &["anyone", "got"],
+    &["anyone", "want"],
+    &["anyone", "fancy"],
+    &["anyone", "coming"],
+    &["can", "someone"],
+    &["could", "someone"],
+    &["can", "somebody"],
+    &["where", "did", "you"],
+    &["how", "were"],
+    &["how", "was"],
+    &["what", "time"],
+    &["whats", "everyone"],
+    &["what", "is", "everyone"],
+    &["everyone", "doing"],
+    &["where", "is"],
+    &["wheres"],
+    &["you", "guys"],
+    &["your", "foam"],
+    &["your", "roller"],
+    &["my", "place"],
+    &["lift", "share"],
+];
+
+/// Days and times that make a question about arrangements ("warm up at 6:15 tomorrow?").
+const WHEN_WORDS: &[&str] = &[
+    "tomorrow",
+    "tonight",
+    "today",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "weekend",
+];
+
+/// Whether the message asks other members something (plans, kit, how it went) rather than
+/// something the knowledge answers.
+fn social(raw: &str, words: &[String]) -> bool {
+    let has = |p: &[&str]| {
+        words
+            .windows(p.len())
+            .any(|w| w.iter().zip(p).all(|(a, b)| a == b))
+    };
+    if SOCIAL_PHRASES.iter().any(|p| has(p)) {
+        return true;
+    }
+    // A clock time with a day: "at 6:15 tomorrow", "7am on sunday".
+    let clock = raw.split_whitespace().any(|t| {
+        let t = t
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        let digits = t.trim_end_matches("am").trim_end_matches("pm");
+        (t.len() > digits.len() && digits.chars().all(|c| c.is_ascii_digit()) && !digits.is_empty())
+            || digits.split_once([':', '.']).is_some_and(|(h, m)| {
+                !h.is_empty()
+                    && h.len() <= 2
+                    && m.len() == 2
+                    && h.chars().chain(m.chars()).all(|c| c.is_ascii_digit())
+            })
+    });
+    clock && words.iter().any(|w| WHEN_WORDS.contains(&w.as_str()))
+}
+
+/// Classifies a message as a question, a likely question, a claim, or chat.
 pub fn intent(raw: &str, words: &[String]) -> Intent {
+    if social(raw, words) {
+        return Intent::None;
+    }
     if raw.contains('?') {
         return Intent::Clear;
     }

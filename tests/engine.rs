@@ -375,3 +375,27 @@ fn pings(text: &str) -> bool {
             text[i + 2..].starts_with(|c: char| c.is_ascii_digit() || c == '!' || c == '&')
         })
 }
+
+/// Questions put to other members (plans, kit, how it went) are chat: the bot stays out.
+#[test]
+fn questions_for_other_members_get_no_auto_reply() {
+    let engine = common::engine();
+    for text in [
+        "who's got the foam rollers for tonight's session?",
+        "has anyone tried one of those grid rollers?",
+        "how were everyone's DOMS after the hills?",
+        "is the warm up at 6:30 tomorrow or 6:45?",
+        "can someone roll the finish banner up after?",
+        "what time does the warm-up start on sunday?",
+    ] {
+        let r = engine.respond(text, Mode::Auto);
+        assert!(!r.answered(), "{text:?} -> {:?}", r.outcome);
+    }
+    // Asking the group about the science is still a question the bot can answer.
+    assert!(engine
+        .respond(
+            "does anyone know if foam rolling actually breaks up adhesions?",
+            Mode::Auto
+        )
+        .answered());
+}
