@@ -288,10 +288,17 @@ async fn on_error(error: poise::FrameworkError<'_, Arc<BotState>, Error>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
             tracing::error!(command = %ctx.command().name, "command failed: {error:#}");
+            // A store failure (disk full, database locked or damaged) is worth telling the
+            // moderator as it is: the change was not saved.
+            let text = match error.downcast_ref::<crate::settings::StoreError>() {
+                Some(e) => format!("Sorry, that couldn't be saved, so nothing changed: {e}"),
+                None => "Sorry, something went wrong answering that. Please try again in a moment."
+                    .to_string(),
+            };
             let _ = ctx
                 .send(
                     poise::CreateReply::default()
-                        .content("Sorry, something went wrong answering that. Please try again in a moment.")
+                        .content(crate::reply::truncate(&text, 2000))
                         .ephemeral(true)
                         .allowed_mentions(commands::no_mentions()),
                 )
