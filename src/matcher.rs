@@ -403,6 +403,9 @@ const SOCIAL_PHRASES: &[&[&str]] = &[
     &["anyone", "got"],
     &["anyone", "want"],
     &["anyone", "fancy"],
+    &["anyone", "else"],
+    &["anyone", "doing"],
+    &["who", "else"],
     &["anyone", "coming"],
     &["can", "someone"],
     &["could", "someone"],
@@ -438,30 +441,51 @@ const WHEN_WORDS: &[&str] = &[
     "weekend",
 ];
 
+fn has_phrase(words: &[String], phrase: &[&str]) -> bool {
+    words
+        .windows(phrase.len())
+        .any(|w| w.iter().zip(phrase).all(|(a, b)| a == b))
+}
+
 /// Whether the message asks other members something (plans, kit, how it went) rather than
-/// something the knowledge answers.
+/// something the knowledge answers. A second clause that is a question of its own still
+/// counts: "anyone else get DOMS after marathons? does rolling help?".
 fn social(raw: &str, words: &[String]) -> bool {
-    let has = |p: &[&str]| {
-        words
-            .windows(p.len())
-            .any(|w| w.iter().zip(p).all(|(a, b)| a == b))
-    };
-    if SOCIAL_PHRASES.iter().any(|p| has(p)) {
-        return true;
+    if !SOCIAL_PHRASES.iter().any(|p| has_phrase(words, p)) {
+        return arrangement(raw, words);
     }
-    // A clock time with a day: "at 6:15 tomorrow", "7am on sunday".
+    let own_question = clauses(raw).any(|c| {
+        let w = crate::text::fold_words(c);
+        w.len() >= 3
+            && CLAUSE_OPENERS.contains(&w[0].as_str())
+            && !SOCIAL_PHRASES.iter().any(|p| has_phrase(&w, p))
+    });
+    !own_question
+}
+
+fn clauses(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split([
+        ',', ';', ':', '.', '!', '?', '-', '\u{2013}', '\u{2014}', '(',
+    ])
+}
+
+/// A clock time with a day: "warm up at 6:15 tomorrow?", "7am on sunday".
+fn arrangement(raw: &str, words: &[String]) -> bool {
     let clock = raw.split_whitespace().any(|t| {
         let t = t
             .trim_matches(|c: char| !c.is_alphanumeric())
             .to_lowercase();
         let digits = t.trim_end_matches("am").trim_end_matches("pm");
-        (t.len() > digits.len() && digits.chars().all(|c| c.is_ascii_digit()) && !digits.is_empty())
-            || digits.split_once([':', '.']).is_some_and(|(h, m)| {
-                !h.is_empty()
-                    && h.len() <= 2
-                    && m.len() == 2
-                    && h.chars().chain(m.chars()).all(|c| c.is_ascii_digit())
-            })
+        let hour_suffix = t.len() > digits.len()
+            && !digits.is_empty()
+            && digits.chars().all(|c| c.is_ascii_digit());
+        let hh_mm = digits.split_once([':', '.']).is_some_and(|(h, m)| {
+            !h.is_empty()
+                && h.len() <= 2
+                && m.len() == 2
+                && h.chars().chain(m.chars()).all(|c| c.is_ascii_digit())
+        });
+        hour_suffix || hh_mm
     });
     clock && words.iter().any(|w| WHEN_WORDS.contains(&w.as_str()))
 }
@@ -481,7 +505,7 @@ pub fn intent(raw: &str, words: &[String]) -> Intent {
         return Intent::Clear;
     }
     // A question after a clause break: "legs are wrecked, will rolling help".
-    for clause in raw.split([',', ';', ':', '.', '!', '-', '\u{2013}', '\u{2014}', '(']) {
+    for clause in clauses(raw) {
         let w = crate::text::fold_words(clause);
         if w.first()
             .is_some_and(|w| CLAUSE_OPENERS.contains(&w.as_str()))

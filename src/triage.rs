@@ -289,14 +289,17 @@ const MONTHS: &[&str] = &[
 /// The warning signs a message describes, each once, in a stable order.
 pub fn assess(text: &str) -> Vec<Sign> {
     let words = crate::text::fold_words(text);
+    // Most signs need the message to be about a body ("knot in my bag strap snapped" is not
+    // an injury); swelling, numbness and limping are bodily on their own.
     let context = words
         .iter()
         .any(|w| PAIN_WORDS.contains(&w.as_str()) || BODY_WORDS.contains(&w.as_str()));
-    if !context {
-        return Vec::new();
-    }
     let mut signs = Vec::new();
     for (sign, phrase) in PHRASES {
+        let bodily = matches!(sign, Sign::Swelling | Sign::Numbness | Sign::Limping);
+        if !context && !bodily {
+            continue;
+        }
         let hit = words.windows(phrase.len()).enumerate().any(|(i, win)| {
             win.iter().zip(phrase.iter()).all(|(a, b)| a == b) && !cancelled(&words, i)
         });
@@ -304,7 +307,10 @@ pub fn assess(text: &str) -> Vec<Sign> {
             signs.push(*sign);
         }
     }
-    if lasts_a_week_or_more(&words) && words.iter().any(|w| PAIN_WORDS.contains(&w.as_str())) {
+    if context
+        && lasts_a_week_or_more(&words)
+        && words.iter().any(|w| PAIN_WORDS.contains(&w.as_str()))
+    {
         signs.push(Sign::Persistent);
     }
     signs.sort();
