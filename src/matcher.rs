@@ -321,13 +321,16 @@ const QUESTION_OPENERS: &[&str] = &[
     "does", "do", "did", "can", "could", "should", "shall", "would", "will", "wont", "isnt",
     "arent", "doesnt", "dont", "any", "anyone", "anybody", "best", "better", "worth", "ok", "okay",
     "explain", "help", "advice", "tips", "name", "tell", "give", "list",
+    // How questions get typed in a hurry.
+    "dose", "shud", "shuld", "shld", "wat", "wot", "wats", "wots", "cud", "wud", "iz", "hw",
 ];
 
 /// Openers that make a clause after a comma or full stop a question ("worth" or "best" there is
 /// too often a remark: "worth it though").
 const CLAUSE_OPENERS: &[&str] = &[
     "what", "whats", "how", "hows", "why", "when", "where", "which", "is", "are", "does", "do",
-    "can", "could", "should", "would", "will", "isnt", "arent", "doesnt", "dont",
+    "can", "could", "should", "would", "will", "isnt", "arent", "doesnt", "dont", "dose", "shud",
+    "wat",
 ];
 
 const WH_WORDS: &[&str] = &["what", "how", "why", "when", "where", "which"];

@@ -422,7 +422,7 @@ impl Normaliser {
             .typo_targets
             .iter()
             .flat_map(|w| fold_words(w))
-            .filter(|w| w.chars().count() >= 5 && !w.chars().any(|c| c.is_ascii_digit()))
+            .filter(|w| w.chars().count() >= 4 && !w.chars().any(|c| c.is_ascii_digit()))
             .collect();
         typo_targets.sort();
         typo_targets.dedup();
@@ -530,13 +530,21 @@ impl Normaliser {
         }
     }
 
-    /// The topic word an unknown word is most likely a typo of, if any. Only words of five
-    /// letters or more are corrected, with the first letter kept (typos rarely hit it), one edit
-    /// allowed, two for words of eight letters or more: short words have too many neighbours.
+    /// The topic word an unknown word is most likely a typo of, if any. Words of five letters
+    /// or more may be one edit away (two from eight letters), with the first letter kept (typos
+    /// rarely hit it); four-letter words only by two swapped letters ("bnad"), because short
+    /// words have too many neighbours for anything looser.
     fn correct(&self, word: &str) -> Option<String> {
         let len = word.chars().count();
-        if len < 5 || self.known.contains(word) || word.chars().any(|c| c.is_ascii_digit()) {
+        if len < 4 || self.known.contains(word) || word.chars().any(|c| c.is_ascii_digit()) {
             return None;
+        }
+        if len == 4 {
+            return self
+                .typo_targets
+                .iter()
+                .find(|t| t.chars().count() == 4 && is_adjacent_swap(word, t))
+                .cloned();
         }
         let max = if len >= 8 { 2 } else { 1 };
         let first = word.chars().next()?;
@@ -552,6 +560,16 @@ impl Normaliser {
         }
         best.map(|(_, t)| t.clone())
     }
+}
+
+/// Whether `a` becomes `b` by swapping two neighbouring letters.
+fn is_adjacent_swap(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    matches!(diff.as_slice(), [i, j] if *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i])
 }
 
 #[cfg(test)]

@@ -44,6 +44,8 @@ fn normalised_terms() {
         ("a calf-raise programme", &["calf", "raise", "program"], &[]),
         ("warm-up", &["warmup"], &[]),
         ("hammies", &["hamstring"], &[]),
+        ("can u streach ur IT bnad", &["stretch", "itband"], &[]),
+        ("achillies", &["achilles"], &[]),
     ];
     for (text, present, absent) in cases {
         let terms = n.normalise(text).terms;
@@ -115,6 +117,9 @@ fn ask_mode_table() {
             Some("itb-not-a-muscle"),
         ),
         ("is the ITB a muscle", Some("itb-not-a-muscle")),
+        ("can u streach ur IT bnad", Some("itb-not-a-muscle")),
+        ("wat causes itbs", Some("itb-syndrome")),
+        ("shud i roll my achillies", Some("tendon-strength")),
         (
             "what actually helps ITBS, more rolling or glute work?",
             Some("itb-syndrome"),
