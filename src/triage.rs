@@ -128,6 +128,26 @@ const PHRASES: &[(Sign, &[&str])] = &[
     (Sign::SharpOrSudden, &["pulled", "up"]),
     (Sign::SharpOrSudden, &["couldnt", "finish"]),
     (Sign::SharpOrSudden, &["had", "to", "walk", "home"]),
+    (Sign::WeightBearing, &["any", "weight"]),
+    (Sign::WeightBearing, &["weight", "on", "my"]),
+    (Sign::NightOrRest, &["when", "sitting"]),
+    (Sign::NightOrRest, &["while", "sitting"]),
+    (Sign::NightOrRest, &["im", "sitting"]),
+    (Sign::NightOrRest, &["sitting", "down"]),
+    (Sign::NightOrRest, &["in", "bed"]),
+    (Sign::NightOrRest, &["lying", "down"]),
+    (Sign::SharpOrSudden, &["went", "bang"]),
+    (Sign::SharpOrSudden, &["went", "ping"]),
+    (Sign::SharpOrSudden, &["felt", "a", "snap"]),
+    (Sign::SharpOrSudden, &["felt", "a", "tear"]),
+    (Sign::SharpOrSudden, &["felt", "something", "go"]),
+    (Sign::SharpOrSudden, &["torn"]),
+    (Sign::SharpOrSudden, &["tore"]),
+    (Sign::Limping, &["gives", "way"]),
+    (Sign::Limping, &["giving", "way"]),
+    (Sign::Limping, &["gave", "way"]),
+    (Sign::Limping, &["buckled"]),
+    (Sign::Limping, &["buckles"]),
     (Sign::Recurring, &["keeps", "coming", "back"]),
     (Sign::Recurring, &["keep", "coming", "back"]),
     (Sign::Recurring, &["comes", "back"]),
@@ -232,6 +252,21 @@ const PAIN_WORDS: &[&str] = &[
     "issues",
     "itbs",
     "tender",
+    "dodgy",
+    "niggling",
+    "grumbly",
+    "grumbling",
+    "twinges",
+    "bothering",
+    "agony",
+    "throbs",
+    "stiff",
+    "bruised",
+    "bruising",
+    "strain",
+    "strained",
+    "pulled",
+    "tweaked",
 ];
 
 const NUMBER_WORDS: &[(&str, u32)] = &[
@@ -307,6 +342,20 @@ pub fn assess(text: &str) -> Vec<Sign> {
             signs.push(*sign);
         }
     }
+    // "getting gradually worse", "has got a lot worse": a change verb shortly before "worse".
+    let worsening = words.iter().enumerate().any(|(i, w)| {
+        w == "worse"
+            && words[i.saturating_sub(4)..i].iter().any(|v| {
+                matches!(
+                    v.as_str(),
+                    "getting" | "got" | "gets" | "gone" | "becoming" | "grown" | "growing"
+                )
+            })
+            && !cancelled(&words, i)
+    });
+    if context && worsening {
+        signs.push(Sign::Worsening);
+    }
     if context
         && lasts_a_week_or_more(&words)
         && words.iter().any(|w| PAIN_WORDS.contains(&w.as_str()))
@@ -369,9 +418,10 @@ fn lasts_a_week_or_more(words: &[String]) -> bool {
             "since" => {
                 let next = words.get(i + 1).map(String::as_str);
                 let next2 = words.get(i + 2).map(String::as_str);
-                if next.is_some_and(|n| MONTHS.contains(&n))
-                    || (next == Some("last") && next2.is_some())
-                {
+                let month_soon = words[i + 1..(i + 5).min(words.len())]
+                    .iter()
+                    .any(|w| MONTHS.contains(&w.as_str()));
+                if month_soon || (next == Some("last") && next2.is_some()) {
                     return true;
                 }
             }

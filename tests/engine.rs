@@ -404,3 +404,45 @@ fn questions_for_other_members_get_no_auto_reply() {
         )
         .answered());
 }
+
+/// Warning signs in the other ways members put them.
+#[test]
+fn triage_in_members_words() {
+    let cases: &[(&str, Sign)] = &[
+        ("knee's been dodgy for about a month now", Sign::Persistent),
+        (
+            "can't put any weight on my foot since the race",
+            Sign::WeightBearing,
+        ),
+        (
+            "my shin hurts even when I'm sitting down",
+            Sign::NightOrRest,
+        ),
+        ("the ache is getting gradually worse", Sign::Worsening),
+        ("calf went bang at mile 10", Sign::SharpOrSudden),
+        ("my knee keeps giving way on downhills", Sign::Limping),
+        (
+            "achilles pain since the marathon in april",
+            Sign::Persistent,
+        ),
+        ("limping after parkrun yesterday", Sign::Limping),
+    ];
+    for (text, sign) in cases {
+        assert!(
+            triage::assess(text).contains(sign),
+            "{text}: {:?}",
+            triage::assess(text)
+        );
+    }
+    for calm in [
+        "is rolling worse than stretching before a race?",
+        "my legs felt heavy in the 10k but fine now",
+        "what if it gets worse later in the week?",
+    ] {
+        assert!(
+            triage::assess(calm).is_empty(),
+            "{calm}: {:?}",
+            triage::assess(calm)
+        );
+    }
+}
