@@ -71,6 +71,15 @@ impl Bot {
     }
 }
 
+/// A fake Discord and a bot connected to it, with default settings and a fresh data dir.
+async fn connected(name: &str) -> (FakeDiscord, Bot, std::path::PathBuf) {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir(name);
+    let bot = Bot::start(&fake, &dir, |_| {}).await;
+    fake.wait_identified(1, 10).await;
+    (fake, bot, dir)
+}
+
 fn is_callback(id: u64) -> impl Fn(&Request) -> bool {
     move |r| r.method == "POST" && r.path.starts_with(&format!("/api/v10/interactions/{id}/"))
 }
@@ -116,10 +125,7 @@ fn payloads_deserialize_as_serenity_types() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_get_answers_declines_and_did_you_mean() {
-    let fake = FakeDiscord::start().await;
-    let dir = common::temp_dir("e2e-ask");
-    let bot = Bot::start(&fake, &dir, |_| {}).await;
-    fake.wait_identified(1, 10).await;
+    let (fake, bot, _dir) = connected("e2e-ask").await;
     let reg = fake
         .wait_request(10, "command registration", |r| {
             r.method == "PUT" && r.path.ends_with("/commands")
@@ -259,10 +265,7 @@ async fn members_get_answers_declines_and_did_you_mean() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnect_then_keeps_answering() {
-    let fake = FakeDiscord::start().await;
-    let dir = common::temp_dir("e2e-reconnect");
-    let bot = Bot::start(&fake, &dir, |_| {}).await;
-    fake.wait_identified(1, 10).await;
+    let (fake, bot, _dir) = connected("e2e-reconnect").await;
     let (r, _) = interact(&fake, ask(&fake, "is the IT band a muscle?")).await;
     assert!(content(&r).contains("connective tissue"));
 
@@ -778,10 +781,7 @@ async fn moderators_configure_and_the_bot_replies_only_where_it_should() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cooldowns_and_ignored_roles_are_honoured() {
-    let fake = FakeDiscord::start().await;
-    let dir = common::temp_dir("e2e-cooldown");
-    let bot = Bot::start(&fake, &dir, |_| {}).await;
-    fake.wait_identified(1, 10).await;
+    let (fake, bot, _dir) = connected("e2e-cooldown").await;
     moderate(&fake, "enable", json!([])).await;
     let (a, b, c) = (7001, 7002, 7003);
 
@@ -855,10 +855,7 @@ async fn cooldowns_and_ignored_roles_are_honoured() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shadow_mode_test_command_and_stats() {
-    let fake = FakeDiscord::start().await;
-    let dir = common::temp_dir("e2e-shadow");
-    let bot = Bot::start(&fake, &dir, |_| {}).await;
-    fake.wait_identified(1, 10).await;
+    let (fake, bot, _dir) = connected("e2e-shadow").await;
     moderate(&fake, "enable", json!([])).await;
     no_cooldowns(&fake).await;
     assert!(moderate(
@@ -907,10 +904,7 @@ async fn shadow_mode_test_command_and_stats() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn votes_and_settings_survive_a_restart() {
-    let fake = FakeDiscord::start().await;
-    let dir = common::temp_dir("e2e-votes");
-    let bot = Bot::start(&fake, &dir, |_| {}).await;
-    fake.wait_identified(1, 10).await;
+    let (fake, bot, dir) = connected("e2e-votes").await;
     moderate(&fake, "enable", json!([])).await;
     moderate(
         &fake,
@@ -948,10 +942,7 @@ async fn votes_and_settings_survive_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_are_kept_apart() {
-    let fake = FakeDiscord::start().await;
-    let dir = common::temp_dir("e2e-servers");
-    let bot = Bot::start(&fake, &dir, |_| {}).await;
-    fake.wait_identified(1, 10).await;
+    let (fake, bot, _dir) = connected("e2e-servers").await;
     moderate(&fake, "enable", json!([])).await;
     no_cooldowns(&fake).await;
     interact(&fake, ask(&fake, "does rolling help DOMS?")).await;

@@ -241,22 +241,12 @@ impl FakeDiscord {
     /// A guild slash-command interaction (`type: 2`) from a member.
     pub fn command_interaction(&self, name: &str, options: Value) -> (u64, String, Value) {
         let id = self.new_id();
-        let token = format!("itoken-{id}");
-        let data = json!({
-            "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 2,
-            "token": token, "version": 1, "locale": "en-GB", "guild_locale": "en-GB",
-            "channel_id": CHANNEL_ID.to_string(), "guild_id": GUILD_ID.to_string(),
-            "channel": {"id": CHANNEL_ID.to_string(), "type": 0},
-            "entitlements": [], "attachment_size_limit": 8_388_608,
-            "member": member_json(MEMBER_ID, "1024"),
-            "app_permissions": "2048",
-            "data": {"id": (id + 1).to_string(), "name": name, "type": 1, "options": options},
-        });
-        (id, token, data)
+        let data = json!({"id": (id + 1).to_string(), "name": name, "type": 1, "options": options});
+        envelope(id, 2, MEMBER_HERE, json!({ "data": data }))
     }
 
-    /// A slash command from `user` with `perms` in `guild`/`channel`; `subcommand` is
-    /// `Some((name, options))` for `/parent sub ...`.
+    /// A slash command from `who`; `subcommand` is `Some((name, options))` for
+    /// `/parent sub ...`.
     pub fn interaction_in(
         &self,
         who: Who<'_>,
@@ -264,27 +254,13 @@ impl FakeDiscord {
         subcommand: Option<(&str, Value)>,
         resolved: Value,
     ) -> (u64, String, Value) {
-        let Who {
-            guild,
-            channel,
-            user,
-            perms,
-        } = who;
         let id = self.new_id();
-        let token = format!("itoken-{id}");
         let options = match subcommand {
             Some((sub, opts)) => json!([{"name": sub, "type": 1, "options": opts}]),
             None => json!([]),
         };
-        let data = json!({
-            "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 2,
-            "token": token, "version": 1, "locale": "en-GB",
-            "channel_id": channel.to_string(), "guild_id": guild.to_string(),
-            "entitlements": [], "attachment_size_limit": 8_388_608,
-            "member": member_json(user, perms), "app_permissions": "2048",
-            "data": {"id": (id + 1).to_string(), "name": name, "type": 1, "options": options, "resolved": resolved},
-        });
-        (id, token, data)
+        let data = json!({"id": (id + 1).to_string(), "name": name, "type": 1, "options": options, "resolved": resolved});
+        envelope(id, 2, who, json!({ "data": data }))
     }
 
     /// A button press by `user` on the bot message `message_id`.
@@ -325,20 +301,11 @@ impl FakeDiscord {
     /// A message context-menu interaction (`type: 2`, command type 3) on `content`.
     pub fn message_command_interaction(&self, name: &str, content: &str) -> (u64, String, Value) {
         let id = self.new_id();
-        let token = format!("itoken-{id}");
         let msg_id = self.new_id();
         let target = message_json(msg_id, CHANNEL_ID, 777, "someone", content, false, None);
-        let data = json!({
-            "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 2,
-            "token": token, "version": 1, "locale": "en-GB",
-            "channel_id": CHANNEL_ID.to_string(), "guild_id": GUILD_ID.to_string(),
-            "entitlements": [], "attachment_size_limit": 8_388_608,
-            "member": member_json(MEMBER_ID, "1024"), "app_permissions": "2048",
-            "data": {"id": (id + 1).to_string(), "name": name, "type": 3,
-                     "target_id": msg_id.to_string(),
-                     "resolved": {"messages": {msg_id.to_string(): target}}},
-        });
-        (id, token, data)
+        let data = json!({"id": (id + 1).to_string(), "name": name, "type": 3, "target_id": msg_id.to_string(),
+                          "resolved": {"messages": {msg_id.to_string(): target}}});
+        envelope(id, 2, MEMBER_HERE, json!({ "data": data }))
     }
 
     /// An autocomplete interaction (`type: 4`) for one focused option.
@@ -359,20 +326,49 @@ impl FakeDiscord {
     /// A button press (`type: 3`) on a bot message.
     pub fn button_interaction(&self, custom_id: &str) -> (u64, String, Value) {
         let id = self.new_id();
-        let token = format!("itoken-{id}");
-        let msg_id = self.new_id();
-        let data = json!({
-            "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 3,
-            "token": token, "version": 1, "locale": "en-GB",
-            "channel_id": CHANNEL_ID.to_string(), "guild_id": GUILD_ID.to_string(),
-            "entitlements": [], "attachment_size_limit": 8_388_608,
-            "member": member_json(MEMBER_ID, "1024"), "app_permissions": "2048",
-            "message": message_json(msg_id, CHANNEL_ID, BOT_ID, "runclub-bot", "Did you mean", true, None),
-            "data": {"custom_id": custom_id, "component_type": 2},
-        });
-        (id, token, data)
+        let message = message_json(
+            self.new_id(),
+            CHANNEL_ID,
+            BOT_ID,
+            "runclub-bot",
+            "Did you mean",
+            true,
+            None,
+        );
+        let data = json!({"custom_id": custom_id, "component_type": 2});
+        envelope(
+            id,
+            3,
+            MEMBER_HERE,
+            json!({ "message": message, "data": data }),
+        )
     }
 }
+
+/// The fields every interaction carries; `extra` adds or overrides (`data`, `message`, ...).
+fn envelope(id: u64, kind: u8, who: Who<'_>, extra: Value) -> (u64, String, Value) {
+    let token = format!("itoken-{id}");
+    let mut v = json!({
+        "id": id.to_string(), "application_id": APP_ID.to_string(), "type": kind,
+        "token": token, "version": 1, "locale": "en-GB", "guild_locale": "en-GB",
+        "channel_id": who.channel.to_string(), "guild_id": who.guild.to_string(),
+        "channel": {"id": who.channel.to_string(), "type": 0},
+        "entitlements": [], "attachment_size_limit": 8_388_608,
+        "member": member_json(who.user, who.perms), "app_permissions": "2048",
+    });
+    for (k, val) in extra.as_object().cloned().unwrap_or_default() {
+        v[k] = val;
+    }
+    (id, token, v)
+}
+
+/// An ordinary member in the test server's main channel.
+pub const MEMBER_HERE: Who<'static> = Who {
+    guild: GUILD_ID,
+    channel: CHANNEL_ID,
+    user: MEMBER_ID,
+    perms: MEMBER_PERMS,
+};
 
 pub fn member_json(user_id: u64, permissions: &str) -> Value {
     json!({
