@@ -542,7 +542,75 @@ pub fn intent(raw: &str, words: &[String]) -> Intent {
     if words.iter().any(|w| CLAIM_WORDS.contains(&w.as_str())) || raw.contains('=') {
         return Intent::Claim;
     }
+    if general_statement(words) {
+        return Intent::Claim;
+    }
     Intent::None
+}
+
+/// A general statement, not news: "the IT band is a muscle you can stretch", "you need to roll
+/// for half an hour", "static stretching is the best warm up". Either a rule ("need to",
+/// "always", "the best") or "is/are" with a factual predicate (muscle, tendon, stretch...); in
+/// no one's first person, about no particular day, and without the laughter of banter. "DOMS
+/// are the worst" and "leg swings are so awkward" stay chat.
+fn general_statement(words: &[String]) -> bool {
+    const RULES: &[&str] = &["need", "needs", "must", "always", "best", "only"];
+    const COPULAS: &[&str] = &["is", "are", "isnt", "arent"];
+    const FACTS: &[&str] = &[
+        "muscle",
+        "muscles",
+        "tendon",
+        "ligament",
+        "fascia",
+        "stretch",
+        "stretched",
+        "release",
+        "released",
+        "lengthen",
+        "longer",
+        "tight",
+        "fix",
+        "cure",
+        "treatment",
+        "evidence",
+        "research",
+        "proven",
+        "nerve",
+        "nerves",
+        "brain",
+        "deeper",
+        "deep",
+    ];
+    const PERSONAL: &[&str] = &[
+        "i",
+        "im",
+        "ive",
+        "id",
+        "my",
+        "me",
+        "we",
+        "were",
+        "our",
+        "us",
+        "lol",
+        "haha",
+        "lmao",
+        "tomorrow",
+        "tonight",
+        "today",
+        "yesterday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "weekend",
+        "week",
+    ];
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    (has(RULES) || (has(COPULAS) && has(FACTS))) && !has(PERSONAL)
 }
 
 /// Words of judgement that make a statement a claim put to the reader ("rollers are a scam").

@@ -446,3 +446,40 @@ fn triage_in_members_words() {
         );
     }
 }
+
+/// Myths stated as fact are answered when put to the bot; banter that merely uses the words is
+/// not.
+#[test]
+fn claims_versus_banter_in_ask_mode() {
+    let engine = common::engine();
+    for (text, entry) in [
+        (
+            "the IT band is a muscle you can stretch",
+            "itb-not-a-muscle",
+        ),
+        (
+            "static stretching is the best warm up",
+            "rolling-vs-static-stretching",
+        ),
+        (
+            "foam rolling breaks up scar tissue",
+            "fascia-adhesions-myth",
+        ),
+    ] {
+        let r = engine.respond(text, Mode::Ask);
+        let got = match r.outcome {
+            Outcome::Answer { entry } => engine.entry(entry).id.as_str(),
+            _ => "(not answered)",
+        };
+        assert_eq!(got, entry, "{text}");
+    }
+    for banter in [
+        "DOMS are the worst",
+        "leg swings are so awkward in public",
+        "warm ups are at the bandstand from now on",
+        "the hill reps are brutal, doms incoming",
+    ] {
+        assert!(!engine.respond(banter, Mode::Ask).answered(), "{banter}");
+        assert!(!engine.respond(banter, Mode::Auto).answered(), "{banter}");
+    }
+}
