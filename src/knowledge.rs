@@ -21,6 +21,9 @@ pub const MAX_ANSWER_CHARS: usize = 1200;
 /// Titles become button labels and autocomplete choices, which Discord caps at 80 and 100.
 pub const MAX_TITLE_CHARS: usize = 80;
 pub const MAX_QUESTION_CHARS: usize = 300;
+/// Ids travel in button custom ids (`rcb:vote:<id>:y`) and autocomplete values, which Discord
+/// caps at 100 characters.
+pub const MAX_ID_CHARS: usize = 60;
 pub const MIN_QUESTIONS: usize = 2;
 
 /// One problem found in the knowledge files.
@@ -512,6 +515,14 @@ fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) ->
             "id",
             label,
             "must be lower-case letters, digits and dashes (like `itb-not-a-muscle`)".into(),
+        )),
+        Some(i) if i.len() > MAX_ID_CHARS => problems.push(pos.field(
+            "id",
+            label,
+            format!(
+                "is too long: {} characters, at most {MAX_ID_CHARS}",
+                i.len()
+            ),
         )),
         _ => {}
     }

@@ -122,6 +122,16 @@ fn empty_answer_and_bad_id() {
 }
 
 #[test]
+fn over_long_id_is_refused() {
+    let id = "a".repeat(61);
+    let text = format!("{{\"entries\": [{}]}}", entry(&id));
+    expect(
+        &[("l.json", &text), ("lex.json", LEXICON)],
+        &[("l.json", 1, 15, Some(id.as_str()), "at most 60")],
+    );
+}
+
+#[test]
 fn duplicate_ids_across_files_name_both_places() {
     let one = format!("{{\"entries\": [{}]}}", entry("same"));
     let two = format!("{{\"entries\": [\n\n{}]}}", entry("same"));

@@ -156,11 +156,15 @@ async fn thread_parent(
             return None;
         }
     };
-    state
+    let mut known = state
         .thread_parents
         .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(channel.get(), parent);
+        .unwrap_or_else(|p| p.into_inner());
+    // Threads come and go; a club's few hundred stay cached, anything beyond starts afresh.
+    if known.len() >= 10_000 {
+        known.clear();
+    }
+    known.insert(channel.get(), parent);
     parent
 }
 
