@@ -356,7 +356,6 @@ pub struct Normaliser {
     false_friends: Phrases<String>,
     out_of_scope: Phrases<String>,
     synonyms: Phrases<Vec<String>>,
-    concepts: HashSet<String>,
     known: HashSet<String>,
     typo_targets: Vec<String>,
     stemmer: Stemmer,
@@ -366,7 +365,7 @@ impl std::fmt::Debug for Normaliser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Normaliser")
             .field("synonyms", &self.synonyms.by_first.len())
-            .field("concepts", &self.concepts.len())
+            .field("known_words", &self.known.len())
             .finish_non_exhaustive()
     }
 }
@@ -397,10 +396,8 @@ impl Normaliser {
             }
         }
         let mut synonyms = Phrases::default();
-        let mut concepts = HashSet::new();
         for (term, variants) in &spec.synonyms {
             let canonical: Vec<String> = fold_words(term);
-            concepts.extend(canonical.iter().cloned());
             for v in variants {
                 synonyms.insert(phrase(v), canonical.clone());
             }
@@ -431,16 +428,10 @@ impl Normaliser {
             false_friends,
             out_of_scope,
             synonyms,
-            concepts,
             known,
             typo_targets,
             stemmer: Stemmer::create(Algorithm::English),
         }
-    }
-
-    /// Whether `term` is a concept term from the synonyms (never stemmed).
-    pub fn is_concept(&self, term: &str) -> bool {
-        self.concepts.contains(term)
     }
 
     /// Normalises a member's message: typos are corrected.
