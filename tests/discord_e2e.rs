@@ -885,6 +885,24 @@ async fn shadow_mode_test_command_and_stats() {
         yes.contains("**Yes**") && yes.contains("itb-not-a-muscle") && yes.contains("shadow"),
         "{yes}"
     );
+    // Asked inside a thread under the enabled channel: the thread counts as enabled.
+    let who = fake_discord::Who {
+        guild: GUILD_ID,
+        channel: THREAD_ID,
+        user: MOD_ID,
+        perms: MOD_PERMS,
+    };
+    let in_thread = fake.interaction_in(
+        who,
+        "autoreply",
+        Some((
+            "test",
+            json!([{"name": "message", "type": 3, "value": "is the IT band a muscle?"}]),
+        )),
+        json!({}),
+    );
+    let (r, _) = interact(&fake, in_thread).await;
+    assert!(content(&r).contains("**Yes**"), "{}", content(&r));
     let no = moderate(
         &fake,
         "test",

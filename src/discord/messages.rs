@@ -132,7 +132,7 @@ pub async fn on_message(
 }
 
 /// The parent channel of a thread (None for a channel that is not a thread), cached.
-async fn thread_parent(
+pub(crate) async fn thread_parent(
     ctx: &serenity::Context,
     state: &BotState,
     channel: serenity::ChannelId,

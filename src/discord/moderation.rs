@@ -316,10 +316,16 @@ pub async fn test(
         config.matcher.auto_answer,
         settings.sensitivity,
     );
+    // Run here inside a thread, the test must see the thread's parent as the bot would.
+    let parent = if settings.channels.contains(&ctx.channel_id().get()) {
+        None
+    } else {
+        super::messages::thread_parent(ctx.serenity_context(), ctx.data(), ctx.channel_id()).await
+    };
     let incoming = Incoming {
         guild: Some(guild),
         channel: ctx.channel_id().get(),
-        parent: None,
+        parent,
         author: ctx.author().id.get(),
         author_is_bot: false,
         from_webhook: false,
