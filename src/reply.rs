@@ -66,15 +66,18 @@ pub fn answer(entry: &Entry) -> String {
 /// The physio recommendation that leads a reply to a message with warning signs.
 pub fn escalation(signs: &[Sign]) -> String {
     let list: Vec<&str> = signs.iter().map(|s| s.describe()).collect();
-    let noticed = match list.as_slice() {
-        [] => String::new(),
-        [one] => format!("You mention {one}. "),
-        [init @ .., last] => format!("You mention {} and {last}. ", init.join(", ")),
+    let why = if list.is_empty() {
+        "It's one".to_string()
+    } else {
+        format!(
+            "What you describe has warning signs ({}), so it's one",
+            list.join("; ")
+        )
     };
     format!(
-        "⚠️ **Please get this assessed by a physio before you train through it.** {noticed}\
-         That's a sign to have it looked at rather than rolled or stretched out, and I can't tell \
-         what's causing it. Meanwhile, ease off anything that makes it worse."
+        "⚠️ **Please get this assessed by a physio before you train through it.** {why} to have \
+         looked at rather than rolled or stretched out, and I can't tell what's causing it. \
+         Meanwhile, ease off anything that makes it worse."
     )
 }
 
@@ -109,9 +112,8 @@ pub fn decline(out_of_scope: &[String], signs: &[Sign]) -> String {
     match out_of_scope {
         [] => out.push_str("Sorry, I don't have a reliable answer to that one. "),
         subjects => out.push_str(&format!(
-            "Sorry, {} {} outside what I cover, so I won't guess. ",
-            subjects.join(" and "),
-            if subjects.len() == 1 { "is" } else { "are" }
+            "Sorry, I don't cover {}, so I won't guess. ",
+            subjects.join(" or ")
         )),
     }
     out.push_str(&format!(
@@ -124,6 +126,14 @@ pub fn decline(out_of_scope: &[String], signs: &[Sign]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escalation_names_the_signs() {
+        let text = escalation(&[Sign::Worsening, Sign::Numbness]);
+        assert!(text.starts_with("⚠️ **Please get this assessed by a physio"));
+        assert!(text.contains("(getting worse; numbness or pins and needles), so it's one to have"));
+        assert!(escalation(&[]).contains("** It's one to have looked at"));
+    }
 
     #[test]
     fn truncate_prefers_boundaries() {

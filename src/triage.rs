@@ -28,15 +28,15 @@ impl Sign {
     /// How the reply names the sign, in plain words.
     pub fn describe(self) -> &'static str {
         match self {
-            Sign::Persistent => "pain that has lasted a week or more",
-            Sign::Worsening => "pain that is getting worse",
+            Sign::Persistent => "lasting a week or more",
+            Sign::Worsening => "getting worse",
             Sign::NightOrRest => "pain at night or at rest",
             Sign::Swelling => "swelling, heat or bruising",
             Sign::Numbness => "numbness or pins and needles",
-            Sign::Limping => "limping or a change in how you walk or run",
+            Sign::Limping => "limping, or a change in how you walk or run",
             Sign::WeightBearing => "pain when you put weight on it",
             Sign::SharpOrSudden => "a sharp pain or a pop that stopped you",
-            Sign::Recurring => "pain that keeps coming back",
+            Sign::Recurring => "keeps coming back",
         }
     }
 }
