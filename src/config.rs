@@ -21,6 +21,10 @@ pub struct Config {
     pub knowledge_dir: PathBuf,
     /// Directory for the bot's own state (settings store, registration hash).
     pub data_dir: PathBuf,
+    /// Directory of the sentence-embedding model's files.
+    pub model_dir: PathBuf,
+    /// Directory for the example-embedding cache; `<data_dir>/cache` when unset.
+    pub cache_dir: Option<PathBuf>,
     pub matcher: MatcherConfig,
     pub reply: ReplyConfig,
     pub discord: DiscordConfig,
@@ -75,6 +79,31 @@ pub struct MatcherConfig {
     pub out_of_scope_factor: f32,
     /// Confidence multiplier (ask mode) when the message does not read as a question.
     pub not_a_question_factor: f32,
+    /// Weight of the trained head's probability in the fused score (the rest is lexical).
+    pub head_weight: f32,
+    /// Ask mode: decline when the head gives "none of our answers" at least this probability.
+    pub ask_none_max: f32,
+    /// Auto mode: stay silent when the head gives "none of our answers" at least this.
+    pub auto_none_max: f32,
+    /// Auto mode: the message must name one of the lexicon's topic terms.
+    pub auto_requires_topic: bool,
+    /// Escalate when the warning-sign detector's probability reaches this.
+    pub sign_threshold: f32,
+    /// Training of the head and the detector (full-batch Adam).
+    pub train_epochs: usize,
+    pub train_learning_rate: f64,
+    pub train_l2: f64,
+}
+
+impl MatcherConfig {
+    /// How the head and the warning-sign detector are trained.
+    pub fn training(&self) -> crate::classifier::TrainConfig {
+        crate::classifier::TrainConfig {
+            epochs: self.train_epochs,
+            learning_rate: self.train_learning_rate,
+            l2: self.train_l2,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -111,11 +140,22 @@ pub struct LogConfig {
     pub format: LogFormat,
 }
 
+impl Config {
+    /// Where the example embeddings are cached.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.cache_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("cache"))
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
             knowledge_dir: PathBuf::from("knowledge"),
             data_dir: PathBuf::from("data"),
+            model_dir: PathBuf::from("models/all-MiniLM-L6-v2"),
+            cache_dir: None,
             matcher: MatcherConfig::default(),
             reply: ReplyConfig::default(),
             discord: DiscordConfig::default(),
@@ -138,6 +178,14 @@ impl Default for MatcherConfig {
             off_topic_factor: 0.5,
             out_of_scope_factor: 0.4,
             not_a_question_factor: 0.6,
+            head_weight: 0.6,
+            ask_none_max: 0.5,
+            auto_none_max: 0.3,
+            auto_requires_topic: true,
+            sign_threshold: 0.5,
+            train_epochs: 200,
+            train_learning_rate: 0.05,
+            train_l2: 1e-3,
         }
     }
 }
@@ -210,8 +258,14 @@ impl Config {
                 config.discord.api_base = Some(base);
             }
         }
+        if let Some(dir) = std::env::var_os("RUNCLUB_MODEL_DIR") {
+            config.model_dir = dir.into();
+        }
         if let Some(found) = locate(&config.knowledge_dir) {
             config.knowledge_dir = found;
+        }
+        if let Some(found) = locate(&config.model_dir) {
+            config.model_dir = found;
         }
         let origin = path.map_or("defaults".to_string(), |p| p.display().to_string());
         config
@@ -242,6 +296,10 @@ impl Config {
             ("matcher.off_topic_factor", m.off_topic_factor),
             ("matcher.out_of_scope_factor", m.out_of_scope_factor),
             ("matcher.not_a_question_factor", m.not_a_question_factor),
+            ("matcher.head_weight", m.head_weight),
+            ("matcher.ask_none_max", m.ask_none_max),
+            ("matcher.auto_none_max", m.auto_none_max),
+            ("matcher.sign_threshold", m.sign_threshold),
             ("autoreply.strict_answer", self.autoreply.strict_answer),
             ("autoreply.loose_answer", self.autoreply.loose_answer),
         ];
@@ -295,6 +353,27 @@ impl Config {
         }
         if self.knowledge_dir.as_os_str().is_empty() {
             problems.push("knowledge_dir must not be empty".into());
+        }
+        if self.model_dir.as_os_str().is_empty() {
+            problems.push("model_dir must not be empty".into());
+        }
+        if !(1..=5000).contains(&m.train_epochs) {
+            problems.push(format!(
+                "matcher.train_epochs must be between 1 and 5000 (got {})",
+                m.train_epochs
+            ));
+        }
+        if !(m.train_learning_rate > 0.0 && m.train_learning_rate <= 1.0) {
+            problems.push(format!(
+                "matcher.train_learning_rate must be above 0 and at most 1 (got {})",
+                m.train_learning_rate
+            ));
+        }
+        if !(0.0..=1.0).contains(&m.train_l2) {
+            problems.push(format!(
+                "matcher.train_l2 must be between 0 and 1 (got {})",
+                m.train_l2
+            ));
         }
         if problems.is_empty() {
             Ok(())

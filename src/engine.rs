@@ -13,11 +13,28 @@
 //!   runner-up by `auto_margin`. Warning-sign questions on our topics get the physio reply.
 //!   Everything else is silence, with the reason recorded (for `/autoreply test`).
 
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::classifier::TrainError;
 use crate::config::{MatcherConfig, ReplyConfig};
+use crate::embed::{Embedder, ModelError};
 use crate::knowledge::{Entry, KnowledgeBase};
 use crate::matcher::{Analysis, Intent, MatchWeights, Matcher};
 use crate::reply;
-use crate::triage::{self, Sign};
+use crate::semantic::{self, Trained, Vectors};
+use crate::triage::{self, Sign, Tier};
+
+/// What the decisions look at, beyond the configuration.
+struct Context<'a> {
+    analysis: &'a Analysis,
+    /// Every entry, best fused score first.
+    candidates: &'a [Scored],
+    none_probability: f32,
+    confidence: f32,
+    /// The head and the lexical matcher both rank the best entry first.
+    agree: bool,
+}
 
 /// Who the message was for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +103,18 @@ pub enum Outcome {
     Decline { reason: Silence },
 }
 
+/// One entry's standing for a message: the fused score and the two scores it blends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    pub entry: usize,
+    /// `head_weight * head + (1 - head_weight) * lexical`.
+    pub score: f32,
+    /// The trained head's probability for the entry.
+    pub head: f32,
+    /// The lexical matcher's score for the entry.
+    pub lexical: f32,
+}
+
 /// The engine's full response to one message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
@@ -95,11 +124,20 @@ pub struct Response {
     pub confidence: f32,
     /// The best entry, answered or not (for logs and `/autoreply test`).
     pub best: Option<usize>,
+    /// The best few entries with their scores, best first.
+    pub candidates: Vec<Scored>,
+    /// The trained head's probability that no entry answers the message.
+    pub none_probability: f32,
+    /// The warning-sign detector's probability that the message describes a warning sign.
+    pub warning_probability: f32,
     /// How much the message reads as a question, and whether it names our topics.
     pub intent: Intent,
     pub on_topic: bool,
-    /// Warning signs found; non-empty means the reply leads with the physio recommendation.
+    /// Warning signs the explicit rules found (named in the reply).
     pub signs: Vec<Sign>,
+    /// How urgently the member should get help, from the rules and the detector; `Some`
+    /// means the reply leads with that advice.
+    pub tier: Option<Tier>,
     /// The text a member would see; empty when auto mode stays silent.
     pub text: String,
 }
@@ -110,18 +148,28 @@ impl Response {
         matches!(self.outcome, Outcome::Answer { .. })
     }
 
-    /// Whether the reply leads with a physio recommendation.
+    /// Whether the reply leads with advice to get help (physio, urgent care or emergency).
     pub fn escalated(&self) -> bool {
-        !self.signs.is_empty() && !self.text.is_empty()
+        self.tier.is_some() && !self.text.is_empty()
     }
 }
 
-/// One loaded knowledge base with its index. Immutable: a reload builds a new one and swaps it
-/// in whole.
+/// What the model makes of one message: the head's probabilities (entries, then none) and the
+/// warning-sign detector's (none, physio, urgent, emergency).
+#[derive(Debug, Clone)]
+struct Semantic {
+    head: Vec<f32>,
+    signs: Vec<f32>,
+}
+
+/// One loaded knowledge base with its index and trained classifiers. Immutable: a reload
+/// builds a new one and swaps it in whole.
 #[derive(Debug)]
 pub struct Engine {
     kb: KnowledgeBase,
     matcher: Matcher,
+    embedder: Arc<Embedder>,
+    trained: Trained,
     config: MatcherConfig,
     reply: ReplyConfig,
     fallback: usize,
@@ -132,13 +180,43 @@ pub struct Engine {
 pub enum EngineError {
     #[error("reply.fallback_entry: no knowledge entry has the id `{0}`")]
     UnknownFallback(String),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Train(#[from] TrainError),
 }
 
 impl Engine {
+    /// Builds the engine: embeds the knowledge's examples (reusing the cache in `cache_dir`),
+    /// trains the head and the warning-sign detector, and indexes the entries.
     pub fn new(
         kb: KnowledgeBase,
         config: MatcherConfig,
         reply: ReplyConfig,
+        embedder: Arc<Embedder>,
+        cache_dir: Option<&Path>,
+    ) -> Result<Self, EngineError> {
+        let texts = semantic::example_texts(&kb);
+        let started = std::time::Instant::now();
+        let (vectors, stats) = Vectors::compute(&embedder, &texts, cache_dir)?;
+        tracing::info!(
+            examples = texts.len(),
+            cached = stats.reused,
+            computed = stats.computed,
+            ms = started.elapsed().as_millis() as u64,
+            "example embeddings ready"
+        );
+        Self::with_vectors(kb, config, reply, embedder, &vectors)
+    }
+
+    /// Builds the engine from example embeddings already computed (cross-validation trains
+    /// many engines on subsets of one set of embeddings).
+    pub fn with_vectors(
+        kb: KnowledgeBase,
+        config: MatcherConfig,
+        reply: ReplyConfig,
+        embedder: Arc<Embedder>,
+        vectors: &Vectors,
     ) -> Result<Self, EngineError> {
         let fallback = kb
             .entries
@@ -150,9 +228,12 @@ impl Engine {
             unknown_word: config.unknown_word_weight,
         };
         let matcher = Matcher::new(&kb, weights);
+        let trained = semantic::train(&kb, vectors, &config.training())?;
         Ok(Engine {
             kb,
             matcher,
+            embedder,
+            trained,
             config,
             reply,
             fallback,
@@ -167,6 +248,10 @@ impl Engine {
         &self.matcher
     }
 
+    pub fn embedder(&self) -> &Arc<Embedder> {
+        &self.embedder
+    }
+
     pub fn entry(&self, index: usize) -> &Entry {
         &self.kb.entries[index]
     }
@@ -179,6 +264,7 @@ impl Engine {
     }
 
     /// Entries whose title or id best fit what is typed, for autocomplete (at most `limit`).
+    /// Lexical only: autocomplete runs on every keystroke.
     pub fn search_titles(&self, typed: &str, limit: usize) -> Vec<&Entry> {
         let typed = crate::text::fold(typed.trim());
         if typed.is_empty() {
@@ -222,129 +308,239 @@ impl Engine {
     /// As [`respond`](Self::respond), with the auto-mode threshold given (a server's
     /// sensitivity setting).
     pub fn respond_with_threshold(&self, text: &str, mode: Mode, auto_answer: f32) -> Response {
-        let analysis = self.matcher.analyse(text);
-        let signs = triage::assess(text);
-        let confidence = self.confidence(&analysis, mode);
-        let best = analysis.top().map(|c| c.entry);
-        let outcome = match mode {
-            Mode::Ask => self.decide_ask(&analysis, &signs, confidence),
-            Mode::Auto => self.decide_auto(&analysis, &signs, confidence, auto_answer),
+        match self.embedder.embed(text) {
+            Ok(v) => self.respond_embedded(text, &v, mode, auto_answer),
+            Err(e) => {
+                // Never seen in practice (the model ran at load); if it happens the lexical
+                // matcher still answers, and the head is taken to know nothing.
+                tracing::error!(error = %e, "embedding failed; answering from the lexical matcher");
+                self.decide(text, None, mode, auto_answer)
+            }
+        }
+    }
+
+    /// As [`respond_with_threshold`](Self::respond_with_threshold), for a message whose
+    /// embedding is already known.
+    pub fn respond_embedded(
+        &self,
+        text: &str,
+        embedding: &[f32],
+        mode: Mode,
+        auto_answer: f32,
+    ) -> Response {
+        let semantic = Semantic {
+            head: self.trained.head.probabilities(embedding),
+            signs: self.trained.signs.probabilities(embedding),
         };
-        let text = self.render(&outcome, &analysis, &signs, mode);
+        self.decide(text, Some(&semantic), mode, auto_answer)
+    }
+
+    fn decide(
+        &self,
+        text: &str,
+        semantic: Option<&Semantic>,
+        mode: Mode,
+        auto_answer: f32,
+    ) -> Response {
+        let analysis = self.matcher.analyse(text);
+        let n = self.kb.entries.len();
+        let mut lexical = vec![0.0f32; n];
+        for c in &analysis.candidates {
+            lexical[c.entry] = c.score;
+        }
+        let alpha = if semantic.is_some() {
+            self.config.head_weight
+        } else {
+            0.0
+        };
+        let mut candidates: Vec<Scored> = (0..n)
+            .map(|i| {
+                let head = semantic.map_or(0.0, |s| s.head[i]);
+                Scored {
+                    entry: i,
+                    score: alpha * head + (1.0 - alpha) * lexical[i],
+                    head,
+                    lexical: lexical[i],
+                }
+            })
+            .collect();
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        let none_probability = semantic.map_or(0.0, |s| s.head[n]);
+        let warning_probability = semantic.map_or(0.0, |s| 1.0 - s.signs[0]);
+
+        let signs = triage::assess(text);
+        let detected = semantic
+            .filter(|_| warning_probability >= self.config.sign_threshold)
+            .and_then(|s| {
+                let best = (1..s.signs.len()).max_by(|&a, &b| s.signs[a].total_cmp(&s.signs[b]))?;
+                semantic::class_tier(best)
+            });
+        // The explicit rules speak for a physio (they need a body or pain word, so "my bag
+        // strap snapped" doesn't escalate).
+        let ruled = (!signs.is_empty()).then_some(Tier::Physio);
+        let tier = detected.max(ruled);
+
+        let mut context = Context {
+            analysis: &analysis,
+            candidates: &candidates,
+            none_probability,
+            confidence: 0.0,
+            agree: true,
+        };
+        context.confidence = self.confidence(&context, mode);
+        context.agree = match (semantic, candidates.first()) {
+            (Some(s), Some(top)) => {
+                let head_best = (0..n).max_by(|&a, &b| s.head[a].total_cmp(&s.head[b]));
+                let lexical_best = analysis.top().map(|c| c.entry);
+                head_best == Some(top.entry) && lexical_best == Some(top.entry)
+            }
+            _ => true,
+        };
+        let outcome = match mode {
+            Mode::Ask => self.decide_ask(&context, tier),
+            Mode::Auto => self.decide_auto(&context, tier, auto_answer),
+        };
+        let text = self.render(&outcome, &analysis, &signs, tier, mode);
+        let confidence = context.confidence;
+        candidates.truncate(3);
         Response {
             mode,
             outcome,
             confidence,
-            best,
+            best: candidates.first().map(|c| c.entry),
+            candidates,
+            none_probability,
+            warning_probability,
             intent: analysis.intent,
             on_topic: analysis.on_topic,
             signs,
+            tier,
             text,
         }
     }
 
-    fn confidence(&self, a: &Analysis, mode: Mode) -> f32 {
-        let Some(top) = a.top() else { return 0.0 };
-        let mut c = top.score;
+    fn confidence(&self, c: &Context, mode: Mode) -> f32 {
+        let Some(top) = c.candidates.first() else {
+            return 0.0;
+        };
+        let a = c.analysis;
+        let mut conf = top.score;
         if !a.on_topic {
-            c *= self.config.off_topic_factor;
+            conf *= self.config.off_topic_factor;
         }
         if !a.normalised.out_of_scope.is_empty() {
-            c *= self.config.out_of_scope_factor;
+            conf *= self.config.out_of_scope_factor;
         }
         if mode == Mode::Ask && a.intent == Intent::None {
-            c *= self.config.not_a_question_factor;
+            conf *= self.config.not_a_question_factor;
         }
-        c.clamp(0.0, 1.0)
+        conf.clamp(0.0, 1.0)
     }
 
     /// The entry to answer a warning-sign message with: the best match when it is at least
     /// "did you mean" good, else the general when-to-see-a-physio entry.
-    fn escalation_entry(&self, a: &Analysis, confidence: f32) -> usize {
-        match a.top() {
-            Some(top) if confidence >= self.config.ask_suggest => top.entry,
+    fn escalation_entry(&self, c: &Context) -> usize {
+        match c.candidates.first() {
+            Some(top) if c.confidence >= self.config.ask_suggest => top.entry,
             _ => self.fallback,
         }
     }
 
-    fn decide_ask(&self, a: &Analysis, signs: &[Sign], confidence: f32) -> Outcome {
+    fn decide_ask(&self, c: &Context, tier: Option<Tier>) -> Outcome {
+        let a = c.analysis;
         let out_of_scope = &a.normalised.out_of_scope;
-        if !signs.is_empty()
-            && a.on_topic
-            && (out_of_scope.is_empty() || confidence >= self.config.ask_suggest)
-        {
-            return Outcome::Answer {
-                entry: self.escalation_entry(a, confidence),
-            };
+        if let Some(tier) = tier {
+            // The safety advice always comes (see `render`); the background of an entry only
+            // when the message is about something the knowledge covers.
+            if tier >= Tier::Urgent || a.on_topic || c.confidence >= self.config.ask_suggest {
+                return Outcome::Answer {
+                    entry: self.escalation_entry(c),
+                };
+            }
         }
-        let Some(top) = a.top() else {
+        let Some(top) = c.candidates.first().filter(|t| t.score > 0.0) else {
             return Outcome::Decline {
                 reason: Silence::NoMatch,
             };
         };
         // Chat that isn't a question or a claim ("doms today haha") gets at most a "did you
         // mean": answering it outright would read as the bot butting in.
-        if confidence >= self.config.ask_answer && a.intent != Intent::None {
+        if c.confidence >= self.config.ask_answer
+            && a.intent != Intent::None
+            && c.none_probability < self.config.ask_none_max
+        {
             return Outcome::Answer { entry: top.entry };
         }
-        if confidence >= self.config.ask_suggest && out_of_scope.is_empty() && a.on_topic {
+        if c.confidence >= self.config.ask_suggest
+            && out_of_scope.is_empty()
+            && c.none_probability < self.config.ask_none_max
+        {
             // Offer the entries close to the best one, not everything above the floor.
             let floor = top.score * 0.6;
-            let entries = a
+            let entries = c
                 .candidates
                 .iter()
                 .take(self.config.max_suggestions)
-                .filter(|c| c.score >= floor)
-                .map(|c| c.entry)
+                .filter(|s| s.score >= floor)
+                .map(|s| s.entry)
                 .collect();
             return Outcome::Suggest { entries };
         }
         let reason = if !out_of_scope.is_empty() {
             Silence::OutOfScope(out_of_scope.clone())
-        } else if !a.on_topic {
+        } else if c.none_probability >= self.config.ask_none_max {
             Silence::NotOurTopic
         } else {
             Silence::LowConfidence {
-                confidence,
+                confidence: c.confidence,
                 threshold: self.config.ask_suggest,
             }
         };
         Outcome::Decline { reason }
     }
 
-    fn decide_auto(
-        &self,
-        a: &Analysis,
-        signs: &[Sign],
-        confidence: f32,
-        threshold: f32,
-    ) -> Outcome {
+    fn decide_auto(&self, c: &Context, tier: Option<Tier>, threshold: f32) -> Outcome {
+        let a = c.analysis;
         let decline = |reason| Outcome::Decline { reason };
+        // Urgent and emergency advice goes out whatever the topic; a physio recommendation
+        // only to a question about something the knowledge covers.
+        let escalate = match tier {
+            Some(t) if t >= Tier::Urgent => true,
+            Some(_) => {
+                a.intent != Intent::None
+                    && a.normalised.out_of_scope.is_empty()
+                    && (a.on_topic || c.confidence >= self.config.ask_suggest)
+            }
+            None => false,
+        };
+        if escalate {
+            return Outcome::Answer {
+                entry: self.escalation_entry(c),
+            };
+        }
         if !a.normalised.out_of_scope.is_empty() {
             return decline(Silence::OutOfScope(a.normalised.out_of_scope.clone()));
         }
-        if !a.on_topic {
+        if self.config.auto_requires_topic && !a.on_topic {
             return decline(Silence::NotOurTopic);
         }
-        if a.intent == Intent::None {
+        if a.intent < Intent::Likely {
             return decline(Silence::NotAQuestion);
         }
-        if !signs.is_empty() {
-            return Outcome::Answer {
-                entry: self.escalation_entry(a, confidence),
-            };
+        if c.none_probability >= self.config.auto_none_max {
+            return decline(Silence::NotOurTopic);
         }
-        let Some(top) = a.top() else {
+        let Some(top) = c.candidates.first() else {
             return decline(Silence::NoMatch);
         };
-        if confidence < threshold {
+        if c.confidence < threshold {
             return decline(Silence::LowConfidence {
-                confidence,
+                confidence: c.confidence,
                 threshold,
             });
         }
-        let margin = a.margin();
-        if margin < self.config.auto_margin {
+        let margin = c.candidates.get(1).map_or(top.score, |s| top.score - s.score);
+        if !c.agree || margin < self.config.auto_margin {
             return decline(Silence::Ambiguous {
                 margin,
                 needed: self.config.auto_margin,
@@ -353,9 +549,16 @@ impl Engine {
         Outcome::Answer { entry: top.entry }
     }
 
-    fn render(&self, outcome: &Outcome, a: &Analysis, signs: &[Sign], mode: Mode) -> String {
+    fn render(
+        &self,
+        outcome: &Outcome,
+        a: &Analysis,
+        signs: &[Sign],
+        tier: Option<Tier>,
+        mode: Mode,
+    ) -> String {
         let text = match outcome {
-            Outcome::Answer { entry } if !signs.is_empty() => {
+            Outcome::Answer { entry } if tier.is_some() => {
                 reply::escalated_answer(signs, &self.kb.entries[*entry])
             }
             Outcome::Answer { entry } => reply::answer(&self.kb.entries[*entry]),
@@ -364,7 +567,9 @@ impl Engine {
                 reply::suggestions(&list)
             }
             Outcome::Decline { .. } if mode == Mode::Auto => return String::new(),
-            Outcome::Decline { .. } => reply::decline(&a.normalised.out_of_scope, signs),
+            Outcome::Decline { .. } => {
+                reply::decline(&a.normalised.out_of_scope, signs, tier.is_some())
+            }
         };
         reply::finish(&text, self.reply.max_chars)
     }

@@ -6,9 +6,14 @@
 //! - [`knowledge`]: the knowledge files (`knowledge/*.json`): serde types at the edge, a validated
 //!   `KnowledgeBase` inside, every problem reported with file, line and column.
 //! - [`text`]: normalisation shared by everything that reads a member's words.
-//! - [`matcher`]: question in, ranked candidates with a score out; pure.
+//! - [`matcher`]: the lexical matcher: question in, ranked candidates with a score out; pure.
+//! - [`embed`]: sentence embeddings (all-MiniLM-L6-v2 run by candle, in process).
+//! - [`classifier`]: the small trained classifiers over embeddings.
+//! - [`semantic`]: example embeddings (cached) and the head and warning-sign detector trained
+//!   on them.
 //! - [`triage`]: warning signs that call for a physio; pure.
-//! - [`engine`]: the ask-mode and auto-mode decisions; pure.
+//! - [`engine`]: the ask-mode and auto-mode decisions on the fused scores.
+//! - [`eval`]: cross-validation over the knowledge's own examples (`runclub-bot eval`).
 //! - [`reply`]: the text a member sees, sourced, physio-prompted and safe to post.
 //! - [`settings`]: per-server auto-reply settings, votes and stats, in SQLite.
 //! - [`autoreply`]: whether the bot speaks on its own in a channel; pure, clock passed in.
@@ -19,27 +24,49 @@
 //! and measured on any machine.
 
 pub mod autoreply;
+pub mod classifier;
 pub mod cli;
 pub mod config;
 pub mod discord;
+pub mod embed;
 pub mod engine;
+pub mod eval;
 pub mod knowledge;
 pub mod matcher;
 pub mod reply;
+pub mod semantic;
 pub mod settings;
 pub mod text;
 pub mod triage;
 
+use std::sync::Arc;
+
 pub use config::Config;
+pub use embed::Embedder;
 pub use engine::{Engine, Mode, Outcome, Response};
 pub use knowledge::KnowledgeBase;
 
+/// Loads the sentence-embedding model named by the configuration (once per process: reloads
+/// of the knowledge share it).
+pub fn load_embedder(config: &Config) -> anyhow::Result<Arc<Embedder>> {
+    let started = std::time::Instant::now();
+    let embedder = Embedder::load(&config.model_dir)?;
+    tracing::info!(
+        dir = %config.model_dir.display(),
+        ms = started.elapsed().as_millis() as u64,
+        "model loaded"
+    );
+    Ok(Arc::new(embedder))
+}
+
 /// Loads the knowledge named by the configuration and builds an engine on it.
-pub fn load_engine(config: &Config) -> anyhow::Result<Engine> {
+pub fn load_engine(config: &Config, embedder: &Arc<Embedder>) -> anyhow::Result<Engine> {
     let kb = KnowledgeBase::load_dir(&config.knowledge_dir)?;
     Ok(Engine::new(
         kb,
         config.matcher.clone(),
         config.reply.clone(),
+        embedder.clone(),
+        Some(&config.cache_dir()),
     )?)
 }

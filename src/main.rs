@@ -110,7 +110,8 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             if let Some(dir) = knowledge {
                 config.knowledge_dir = dir;
             }
-            let engine = runclub_bot::load_engine(&config)?;
+            let embedder = runclub_bot::load_embedder(&config)?;
+            let engine = runclub_bot::load_engine(&config, &embedder)?;
             let mode = if auto { Mode::Auto } else { Mode::Ask };
             let question = (!question.is_empty()).then(|| question.join(" "));
             cli::ask(
@@ -145,7 +146,8 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
         Command::Run => {
             // Everything is loaded and validated before connecting: a bad knowledge file or a
             // missing token is reported now, not after the bot is online.
-            let engine = runclub_bot::load_engine(&config)?;
+            let embedder = runclub_bot::load_embedder(&config)?;
+            let engine = runclub_bot::load_engine(&config, &embedder)?;
             let token =
                 Token::from_env_or_file(&config).map_err(|e| discord::Fatal(format!("{e:#}")))?;
             let state = Arc::new(BotState::new(engine, config.clone()));
@@ -171,11 +173,14 @@ async fn reload_on_sighup(state: Arc<BotState>) {
             return;
         };
         while hup.recv().await.is_some() {
-            match state.reload() {
-                Ok(entries) => tracing::info!(entries, "knowledge reloaded"),
-                Err(e) => tracing::error!(
+            // Embedding new examples takes seconds: off the runtime, so answers carry on.
+            let s = state.clone();
+            match tokio::task::spawn_blocking(move || s.reload()).await {
+                Ok(Ok(entries)) => tracing::info!(entries, "knowledge reloaded"),
+                Ok(Err(e)) => tracing::error!(
                     "knowledge reload failed; keeping the previous knowledge: {e:#}"
                 ),
+                Err(e) => tracing::error!("knowledge reload panicked: {e}"),
             }
         }
     }

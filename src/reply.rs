@@ -103,9 +103,10 @@ pub fn suggestions(entries: &[&Entry]) -> String {
 }
 
 /// A polite decline that says what the bot can answer.
-pub fn decline(out_of_scope: &[String], signs: &[Sign]) -> String {
+/// With `escalate`, it leads with the physio recommendation.
+pub fn decline(out_of_scope: &[String], signs: &[Sign], escalate: bool) -> String {
     let mut out = String::new();
-    if !signs.is_empty() {
+    if escalate {
         out.push_str(&escalation(signs));
         out.push_str("\n\n");
     }

@@ -9,6 +9,30 @@
 
 use std::fmt;
 
+/// How soon a member should get help, least urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Tier {
+    /// Get it assessed by a physio before training through it.
+    Physio,
+    /// Get seen today: urgent care, A&E or a doctor.
+    Urgent,
+    /// Call emergency services now.
+    Emergency,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 3] = [Tier::Physio, Tier::Urgent, Tier::Emergency];
+
+    /// The tier's name in knowledge files, logs and `ask --json`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Tier::Physio => "physio",
+            Tier::Urgent => "urgent",
+            Tier::Emergency => "emergency",
+        }
+    }
+}
+
 /// A warning sign, named so that the reply can say what it noticed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Sign {

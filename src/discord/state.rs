@@ -64,10 +64,13 @@ impl BotState {
             .clone()
     }
 
-    /// Re-reads the knowledge and swaps it in. On any problem the old knowledge stays and the
-    /// error (every problem, with file, line and column) is returned for the log.
+    /// Re-reads the knowledge, embeds its new examples, retrains, and swaps the new engine in.
+    /// Blocking (seconds when many examples are new): call it off the async runtime. Answers
+    /// keep coming from the old engine until the swap. On any problem the old knowledge stays
+    /// and the error (every problem, with file, line and column) is returned for the log.
     pub fn reload(&self) -> anyhow::Result<usize> {
-        let engine = crate::load_engine(&self.config)?;
+        let embedder = self.engine().embedder().clone();
+        let engine = crate::load_engine(&self.config, &embedder)?;
         let entries = engine.knowledge().entries.len();
         *self.engine.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(engine);
         Ok(entries)
