@@ -17,6 +17,9 @@ pub struct TrainConfig {
     pub learning_rate: f64,
     /// L2 penalty on the weights: larger keeps probabilities softer on unseen wording.
     pub l2: f64,
+    /// How far rare classes are weighted up: 1 weighs every class equally whatever its size,
+    /// 0 weighs every example equally (and so favours the classes with more examples).
+    pub balance: f32,
 }
 
 impl Default for TrainConfig {
@@ -25,6 +28,7 @@ impl Default for TrainConfig {
             epochs: 200,
             learning_rate: 0.05,
             l2: 1e-3,
+            balance: 1.0,
         }
     }
 }
@@ -64,7 +68,8 @@ impl From<candle_core::Error> for TrainError {
 
 impl Classifier {
     /// Trains on `features` (each of the same length) labelled `labels` (each `< classes`).
-    /// Every class is weighted equally however many examples it has.
+    /// Classes are weighted by `(examples per class on average / examples of the class)`
+    /// raised to `config.balance`.
     pub fn train(
         features: &[&[f32]],
         labels: &[usize],
@@ -98,7 +103,7 @@ impl Classifier {
         let mut sample_weight = vec![0f32; n];
         for (i, &l) in labels.iter().enumerate() {
             target[i * classes + l] = 1.0;
-            sample_weight[i] = n as f32 / (present * counts[l] as f32);
+            sample_weight[i] = (n as f32 / (present * counts[l] as f32)).powf(config.balance);
         }
         let x = Tensor::from_vec(xs, (n, dim + 1), &dev)?;
         let xt = x.t()?.contiguous()?;

@@ -2,11 +2,16 @@
 //! `check` (validate the knowledge files).
 
 use std::io::{BufRead, Write};
+use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::config::Config;
+use crate::embed::Embedder;
 use crate::engine::{Engine, Mode, Outcome, Response};
 use crate::knowledge::KnowledgeBase;
+use crate::semantic::{self, Vectors};
 
 /// One line of `ask --json`: the batch contract in `shared/eval/README.md`.
 #[derive(Debug, Serialize)]
@@ -26,6 +31,27 @@ pub struct JsonAnswer<'a> {
     pub best: Option<&'a str>,
     pub intent: String,
     pub on_topic: bool,
+    /// `none`, `physio`, `urgent` or `emergency`: the advice the reply leads with.
+    pub escalation: &'static str,
+    /// The best entries with their fused, head and lexical scores.
+    pub candidates: Vec<JsonCandidate<'a>>,
+    /// The trained head's probability that none of the entries answers the message.
+    pub none_probability: f32,
+    /// The warning-sign detector's probability that the message describes a warning sign.
+    pub warning_probability: f32,
+}
+
+/// One ranked entry in `ask --json`.
+#[derive(Debug, Serialize)]
+pub struct JsonCandidate<'a> {
+    pub entry: &'a str,
+    pub score: f32,
+    pub head: f32,
+    pub lexical: f32,
+}
+
+fn round3(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
 }
 
 impl<'a> JsonAnswer<'a> {
@@ -46,7 +72,7 @@ impl<'a> JsonAnswer<'a> {
             question,
             answered: r.answered(),
             entry,
-            score: (r.confidence * 1000.0).round() / 1000.0,
+            score: round3(r.confidence),
             reply: &r.text,
             physio_escalation: r.escalated(),
             outcome,
@@ -54,6 +80,22 @@ impl<'a> JsonAnswer<'a> {
             best: r.best.map(|i| engine.entry(i).id.as_str()),
             intent: format!("{:?}", r.intent).to_lowercase(),
             on_topic: r.on_topic,
+            escalation: match r.tier {
+                Some(t) if r.escalated() => t.key(),
+                _ => "none",
+            },
+            candidates: r
+                .candidates
+                .iter()
+                .map(|c| JsonCandidate {
+                    entry: engine.entry(c.entry).id.as_str(),
+                    score: round3(c.score),
+                    head: round3(c.head),
+                    lexical: round3(c.lexical),
+                })
+                .collect(),
+            none_probability: round3(r.none_probability),
+            warning_probability: round3(r.warning_probability),
         }
     }
 }
@@ -86,16 +128,27 @@ pub fn ask(
         Some(q) => one(q, out),
         None => {
             let mut first = true;
-            for line in input.lines() {
-                let line = line?;
-                let q = line.strip_suffix('\r').unwrap_or(&line);
+            let mut buf = Vec::new();
+            let mut number = 0;
+            loop {
+                buf.clear();
+                if input.read_until(b'\n', &mut buf)? == 0 {
+                    return Ok(());
+                }
+                number += 1;
+                // One bad line must not end a batch: say which, and go on with the next.
+                let Ok(line) = std::str::from_utf8(&buf) else {
+                    tracing::error!(line = number, "input line is not valid UTF-8; skipped");
+                    eprintln!("line {number}: not valid UTF-8, skipped");
+                    continue;
+                };
+                let q = line.trim_end_matches(['\n', '\r']);
                 if !json && !first {
                     writeln!(out)?;
                 }
                 first = false;
                 one(q, out)?;
             }
-            Ok(())
         }
     }
 }
@@ -107,20 +160,33 @@ fn silence_reason(r: &Response) -> String {
     }
 }
 
-/// Validates the knowledge directory: the summary line on success, every problem otherwise.
-pub fn check(dir: &std::path::Path, out: &mut dyn Write) -> std::io::Result<bool> {
+/// Validates the knowledge directory and the model files: the summary line on success, every
+/// problem otherwise.
+pub fn check(dir: &Path, model_dir: &Path, out: &mut dyn Write) -> std::io::Result<bool> {
+    let model_problems = crate::embed::check_files(model_dir);
+    for p in &model_problems {
+        writeln!(out, "model: {p}")?;
+    }
     match KnowledgeBase::load_dir(dir) {
-        Ok(kb) => {
+        Ok(kb) if model_problems.is_empty() => {
             writeln!(
                 out,
-                "ok: {} entries, {} questions, {} sources in {} files ({})",
+                "ok: {} entries, {} questions, {} none examples, {} warning-sign examples, \
+                 {} sources in {} files ({}); model files in {}",
                 kb.entries.len(),
                 kb.question_count(),
+                kb.none.len(),
+                kb.warning_signs.len(),
                 kb.source_count(),
                 kb.files,
-                dir.display()
+                dir.display(),
+                model_dir.display()
             )?;
             Ok(true)
+        }
+        Ok(_) => {
+            writeln!(out, "the model files are missing or unreadable")?;
+            Ok(false)
         }
         Err(e) => {
             for p in &e.problems {
@@ -135,4 +201,61 @@ pub fn check(dir: &std::path::Path, out: &mut dyn Write) -> std::io::Result<bool
             Ok(false)
         }
     }
+}
+
+/// `runclub-bot eval`: k-fold cross-validation over the knowledge's own examples, the most
+/// frequent confusions, and the figures on a labelled message file when one is given.
+pub fn eval(
+    config: &Config,
+    embedder: &Arc<Embedder>,
+    folds: usize,
+    public: Option<&Path>,
+    failures: usize,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let kb = KnowledgeBase::load_dir(&config.knowledge_dir)?;
+    let texts = semantic::example_texts(&kb);
+    let (vectors, _) = Vectors::compute(embedder, &texts, Some(&config.cache_dir()))?;
+    let started = std::time::Instant::now();
+    let tally = crate::eval::cross_validate(
+        &kb,
+        &config.matcher,
+        &config.reply,
+        embedder,
+        &vectors,
+        folds,
+    )?;
+    writeln!(
+        out,
+        "Cross-validated over the knowledge's own examples ({folds} folds, {} examples, {:.1} s):",
+        texts.len(),
+        started.elapsed().as_secs_f32()
+    )?;
+    write!(out, "{tally}")?;
+    let confusions = tally.top_confusions(8);
+    if !confusions.is_empty() {
+        writeln!(out, "  most frequent wrong answers (expected -> answered):")?;
+        for c in confusions {
+            writeln!(out, "    {c}")?;
+        }
+    }
+    if failures > 0 {
+        writeln!(out, "  held-out examples got wrong:")?;
+        for f in tally.failures.iter().take(failures) {
+            writeln!(out, "    {f}")?;
+        }
+    }
+    if let Some(path) = public {
+        let engine = Engine::with_vectors(
+            kb,
+            config.matcher.clone(),
+            config.reply.clone(),
+            embedder.clone(),
+            &vectors,
+        )?;
+        let figures = crate::eval::public_set(&engine, path)?;
+        writeln!(out, "Labelled messages in {} (a sanity check):", path.display())?;
+        write!(out, "{figures}")?;
+    }
+    Ok(())
 }

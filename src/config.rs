@@ -93,15 +93,21 @@ pub struct MatcherConfig {
     pub train_epochs: usize,
     pub train_learning_rate: f64,
     pub train_l2: f64,
+    /// Class balancing of the head and of the warning-sign detector (0 none, 1 full).
+    pub head_balance: f32,
+    pub sign_balance: f32,
+    /// Auto mode: the head and the lexical matcher must rank the same entry first.
+    pub auto_requires_agreement: bool,
 }
 
 impl MatcherConfig {
     /// How the head and the warning-sign detector are trained.
-    pub fn training(&self) -> crate::classifier::TrainConfig {
+    pub fn training(&self, balance: f32) -> crate::classifier::TrainConfig {
         crate::classifier::TrainConfig {
             epochs: self.train_epochs,
             learning_rate: self.train_learning_rate,
             l2: self.train_l2,
+            balance,
         }
     }
 }
@@ -182,10 +188,13 @@ impl Default for MatcherConfig {
             ask_none_max: 0.5,
             auto_none_max: 0.3,
             auto_requires_topic: true,
-            sign_threshold: 0.5,
-            train_epochs: 200,
+            sign_threshold: 0.85,
+            train_epochs: 400,
             train_learning_rate: 0.05,
             train_l2: 1e-3,
+            head_balance: 1.0,
+            sign_balance: 0.0,
+            auto_requires_agreement: false,
         }
     }
 }
@@ -300,6 +309,8 @@ impl Config {
             ("matcher.ask_none_max", m.ask_none_max),
             ("matcher.auto_none_max", m.auto_none_max),
             ("matcher.sign_threshold", m.sign_threshold),
+            ("matcher.head_balance", m.head_balance),
+            ("matcher.sign_balance", m.sign_balance),
             ("autoreply.strict_answer", self.autoreply.strict_answer),
             ("autoreply.loose_answer", self.autoreply.loose_answer),
         ];

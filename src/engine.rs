@@ -228,7 +228,12 @@ impl Engine {
             unknown_word: config.unknown_word_weight,
         };
         let matcher = Matcher::new(&kb, weights);
-        let trained = semantic::train(&kb, vectors, &config.training())?;
+        let trained = semantic::train(
+            &kb,
+            vectors,
+            &config.training(config.head_balance),
+            &config.training(config.sign_balance),
+        )?;
         Ok(Engine {
             kb,
             matcher,
@@ -246,6 +251,10 @@ impl Engine {
 
     pub fn matcher(&self) -> &Matcher {
         &self.matcher
+    }
+
+    pub fn config(&self) -> &MatcherConfig {
+        &self.config
     }
 
     pub fn embedder(&self) -> &Arc<Embedder> {
@@ -540,7 +549,7 @@ impl Engine {
             });
         }
         let margin = c.candidates.get(1).map_or(top.score, |s| top.score - s.score);
-        if !c.agree || margin < self.config.auto_margin {
+        if (self.config.auto_requires_agreement && !c.agree) || margin < self.config.auto_margin {
             return decline(Silence::Ambiguous {
                 margin,
                 needed: self.config.auto_margin,

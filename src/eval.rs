@@ -1,1 +1,466 @@
-//! Cross-validation (filled below).
+//! How well the engine generalises, measured without any unseen set: k-fold cross-validation
+//! over the knowledge's own examples (train on k-1 folds, score the held-out fold), and the
+//! public evaluation set alongside as a sanity check.
+//!
+//! Folds are stratified and deterministic: the j-th example of each entry, of `none` and of each
+//! warning-sign tier goes to fold `j % k`. Each fold gets its own engine, built from the
+//! training folds only: the lexical index, the head and the warning-sign detector.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+use std::path::Path;
+use std::sync::Arc;
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::config::{MatcherConfig, ReplyConfig};
+use crate::embed::Embedder;
+use crate::engine::{Engine, EngineError, Mode, Outcome, Response};
+use crate::knowledge::{KnowledgeBase, SignExample};
+use crate::semantic::Vectors;
+use crate::triage::Tier;
+
+/// Counts over held-out examples. Shares are computed when printing.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Tally {
+    /// Entry examples: answered with their entry / another entry / not answered (ask mode).
+    pub on_topic: usize,
+    pub ask_right: usize,
+    pub ask_wrong: usize,
+    /// Entry examples escalated although they describe no warning sign.
+    pub on_topic_false_alarms: usize,
+    /// `none` examples, and how many ask mode declined.
+    pub none: usize,
+    pub none_declined: usize,
+    /// Warning-sign examples per tier, and how many were escalated at all / to their tier.
+    pub signs: BTreeMap<Tier, (usize, usize, usize)>,
+    /// `not_warning` look-alikes, and how many were escalated.
+    pub look_alikes: usize,
+    pub look_alike_alarms: usize,
+    /// Auto mode: correct replies (an entry example with its entry, a warning sign escalated),
+    /// all replies, replies to `none` examples.
+    pub auto_correct: usize,
+    pub auto_replies: usize,
+    pub auto_none_replies: usize,
+    /// (expected entry, answered entry) for wrong ask-mode answers.
+    pub confusion: BTreeMap<(String, String), usize>,
+    /// Held-out examples the engine got wrong, with what it did (for `eval --failures`).
+    pub failures: Vec<String>,
+}
+
+fn pct(n: usize, d: usize) -> String {
+    if d == 0 {
+        "-".into()
+    } else {
+        format!("{:.1}%", 100.0 * n as f64 / d as f64)
+    }
+}
+
+impl fmt::Display for Tally {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self;
+        writeln!(
+            f,
+            "  ask: answered right {} ({}/{}), wrong {}, not answered {}",
+            pct(t.ask_right, t.on_topic),
+            t.ask_right,
+            t.on_topic,
+            pct(t.ask_wrong, t.on_topic),
+            pct(t.on_topic - t.ask_right - t.ask_wrong, t.on_topic)
+        )?;
+        writeln!(
+            f,
+            "  ask: none declined {} ({}/{})",
+            pct(t.none_declined, t.none),
+            t.none_declined,
+            t.none
+        )?;
+        let (mut n, mut caught) = (0, 0);
+        let mut tiers = String::new();
+        for (tier, (count, any, exact)) in &t.signs {
+            n += count;
+            caught += any;
+            let _ = write!(
+                tiers,
+                " {} {any}/{count} (tier right {exact}),",
+                tier.key()
+            );
+        }
+        writeln!(
+            f,
+            "  warning signs escalated {} ({caught}/{n}):{}",
+            pct(caught, n),
+            tiers.trim_end_matches(',')
+        )?;
+        writeln!(
+            f,
+            "  false alarms: ordinary questions {} ({}/{}), look-alikes {} ({}/{})",
+            pct(t.on_topic_false_alarms, t.on_topic),
+            t.on_topic_false_alarms,
+            t.on_topic,
+            pct(t.look_alike_alarms, t.look_alikes),
+            t.look_alike_alarms,
+            t.look_alikes
+        )?;
+        writeln!(
+            f,
+            "  auto: precision {} ({}/{}), recall {}, none false positives {} ({}/{})",
+            pct(t.auto_correct, t.auto_replies),
+            t.auto_correct,
+            t.auto_replies,
+            pct(t.auto_correct, t.on_topic + n),
+            pct(t.auto_none_replies, t.none),
+            t.auto_none_replies,
+            t.none
+        )
+    }
+}
+
+impl Tally {
+    /// The most frequent wrong answers, as lines "expected -> answered: count".
+    pub fn top_confusions(&self, limit: usize) -> Vec<String> {
+        let mut pairs: Vec<_> = self.confusion.iter().collect();
+        pairs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        pairs
+            .into_iter()
+            .take(limit)
+            .map(|((want, got), n)| format!("{want} -> {got}: {n}"))
+            .collect()
+    }
+
+    fn fail(&mut self, what: &str, text: &str, r: &Response) {
+        let why = match &r.outcome {
+            Outcome::Decline { reason } => reason.to_string(),
+            Outcome::Suggest { .. } => "suggested".into(),
+            Outcome::Answer { .. } => "answered".into(),
+        };
+        self.failures.push(format!(
+            "{what}: {text:?} ({why}; confidence {:.2}, none {:.2}, warning {:.2})",
+            r.confidence, r.none_probability, r.warning_probability
+        ));
+    }
+
+    fn record_entry(&mut self, engine: &Engine, id: &str, text: &str, ask: &Response, auto: &Response) {
+        self.on_topic += 1;
+        match (ask.outcome.clone(), auto.answered()) {
+            (Outcome::Answer { entry }, _) if engine.entry(entry).id != id => self.fail(
+                &format!("ask wrong {id} -> {}", engine.entry(entry).id),
+                text,
+                ask,
+            ),
+            (Outcome::Answer { .. }, false) => self.fail(&format!("auto silent {id}"), text, auto),
+            (Outcome::Answer { .. }, true) => {}
+            _ => self.fail(&format!("ask unanswered {id}"), text, ask),
+        }
+        if ask.tier.is_some() {
+            self.on_topic_false_alarms += 1;
+        }
+        if let Outcome::Answer { entry } = ask.outcome {
+            let got = &engine.entry(entry).id;
+            if got == id {
+                self.ask_right += 1;
+            } else {
+                self.ask_wrong += 1;
+                *self
+                    .confusion
+                    .entry((id.to_string(), got.clone()))
+                    .or_default() += 1;
+            }
+        }
+        if let Outcome::Answer { entry } = auto.outcome {
+            self.auto_replies += 1;
+            if engine.entry(entry).id == id && auto.tier.is_none() {
+                self.auto_correct += 1;
+            }
+        }
+    }
+
+    fn record_none(&mut self, text: &str, ask: &Response, auto: &Response) {
+        self.none += 1;
+        if auto.answered() {
+            self.fail("auto replied to none", text, auto);
+        } else if ask.answered() {
+            self.fail("ask answered none", text, ask);
+        }
+        if !ask.answered() {
+            self.none_declined += 1;
+        }
+        if auto.answered() {
+            self.auto_replies += 1;
+            self.auto_none_replies += 1;
+        }
+    }
+
+    fn record_sign(&mut self, want: Option<Tier>, text: &str, ask: &Response, auto: &Response) {
+        if want.is_some() && !ask.escalated() {
+            self.fail("warning sign missed", text, ask);
+        } else if want.is_some() && ask.tier != want {
+            self.fail(
+                &format!("tier {:?} for {:?}", ask.tier, want),
+                text,
+                ask,
+            );
+        } else if want.is_none() && ask.escalated() {
+            self.fail("look-alike escalated", text, ask);
+        }
+        match want {
+            Some(tier) => {
+                let slot = self.signs.entry(tier).or_default();
+                slot.0 += 1;
+                if ask.escalated() {
+                    slot.1 += 1;
+                }
+                if ask.tier == Some(tier) {
+                    slot.2 += 1;
+                }
+                if auto.answered() {
+                    self.auto_replies += 1;
+                    if auto.escalated() {
+                        self.auto_correct += 1;
+                    }
+                }
+            }
+            None => {
+                self.look_alikes += 1;
+                if ask.escalated() {
+                    self.look_alike_alarms += 1;
+                }
+            }
+        }
+    }
+}
+
+/// The knowledge with only the examples `keep(kind, index)` selects, where `kind` names the
+/// list (an entry id, `none`, or a tier) and `index` is the example's place in it.
+fn subset(kb: &KnowledgeBase, keep: impl Fn(&str, usize) -> bool) -> KnowledgeBase {
+    let mut out = kb.clone();
+    for e in &mut out.entries {
+        let id = e.id.clone();
+        let mut j = 0;
+        e.questions.retain(|_| {
+            j += 1;
+            keep(&id, j - 1)
+        });
+    }
+    let mut j = 0;
+    out.none.retain(|_| {
+        j += 1;
+        keep("none", j - 1)
+    });
+    let mut counters: BTreeMap<&'static str, usize> = BTreeMap::new();
+    out.warning_signs.retain(|s| {
+        let kind = sign_kind(s);
+        let c = counters.entry(kind).or_default();
+        *c += 1;
+        keep(kind, *c - 1)
+    });
+    out
+}
+
+fn sign_kind(s: &SignExample) -> &'static str {
+    s.tier.map_or("not_warning", Tier::key)
+}
+
+/// k-fold cross-validation of the engine over the knowledge's own examples.
+pub fn cross_validate(
+    kb: &KnowledgeBase,
+    matcher: &MatcherConfig,
+    reply: &ReplyConfig,
+    embedder: &Arc<Embedder>,
+    vectors: &Vectors,
+    folds: usize,
+) -> Result<Tally, EngineError> {
+    let k = folds.max(2);
+    let mut tally = Tally::default();
+    for fold in 0..k {
+        let train = subset(kb, |_, j| j % k != fold);
+        let test = subset(kb, |_, j| j % k == fold);
+        let engine = Engine::with_vectors(
+            train,
+            matcher.clone(),
+            reply.clone(),
+            embedder.clone(),
+            vectors,
+        )?;
+        let run = |text: &str| {
+            let v = vectors.get(text).expect("every example was embedded");
+            (
+                engine.respond_embedded(text, v, Mode::Ask, matcher.auto_answer),
+                engine.respond_embedded(text, v, Mode::Auto, matcher.auto_answer),
+            )
+        };
+        for e in &test.entries {
+            for q in &e.questions {
+                let (ask, auto) = run(q);
+                tally.record_entry(&engine, &e.id, q, &ask, &auto);
+            }
+        }
+        for t in &test.none {
+            let (ask, auto) = run(t);
+            tally.record_none(t, &ask, &auto);
+        }
+        for s in &test.warning_signs {
+            let (ask, auto) = run(&s.text);
+            tally.record_sign(s.tier, &s.text, &ask, &auto);
+        }
+    }
+    Ok(tally)
+}
+
+/// Figures on a labelled message file in the public evaluation set's format (one JSON object a
+/// line with `kind`, `text` and `must`), scored as its scorer does.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct PublicFigures {
+    pub on_topic: usize,
+    pub ask_right: usize,
+    pub ask_wrong: usize,
+    pub declinable: usize,
+    pub declined: usize,
+    pub red_flags: usize,
+    pub escalated: usize,
+    pub false_alarms: usize,
+    pub auto_correct: usize,
+    pub auto_replies: usize,
+    pub chatter: usize,
+    pub chatter_replies: usize,
+}
+
+impl fmt::Display for PublicFigures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = self;
+        writeln!(
+            f,
+            "  ask: answered right {} ({}/{}), wrong {}, chatter and out of scope declined {} ({}/{})",
+            pct(p.ask_right, p.on_topic),
+            p.ask_right,
+            p.on_topic,
+            pct(p.ask_wrong, p.on_topic),
+            pct(p.declined, p.declinable),
+            p.declined,
+            p.declinable
+        )?;
+        writeln!(
+            f,
+            "  warning signs escalated {} ({}/{}), false alarms on on-topic {}",
+            pct(p.escalated, p.red_flags),
+            p.escalated,
+            p.red_flags,
+            pct(p.false_alarms, p.on_topic)
+        )?;
+        writeln!(
+            f,
+            "  auto: precision {} ({}/{}), recall {}, chatter false positives {} ({}/{})",
+            pct(p.auto_correct, p.auto_replies),
+            p.auto_correct,
+            p.auto_replies,
+            pct(p.auto_correct, p.on_topic + p.red_flags),
+            pct(p.chatter_replies, p.chatter),
+            p.chatter_replies,
+            p.chatter
+        )
+    }
+}
+
+/// The scorer's normalisation: NFKC, lower case, dashes to spaces, straight quotes, collapsed
+/// whitespace.
+fn score_norm(s: &str) -> String {
+    let s: String = s
+        .nfkc()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' => ' ',
+            '\u{2018}' | '\u{2019}' => '\'',
+            '\u{201c}' | '\u{201d}' => '"',
+            c => c,
+        })
+        .collect();
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Scores the engine on a labelled message file.
+pub fn public_set(engine: &Engine, path: &Path) -> anyhow::Result<PublicFigures> {
+    let text = std::fs::read_to_string(path)?;
+    let mut items = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let item: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), n + 1))?;
+        items.push(item);
+    }
+    let messages: Vec<&str> = items
+        .iter()
+        .map(|i| i["text"].as_str().unwrap_or_default())
+        .collect();
+    let embeddings = engine.embedder().embed_batch(&messages, 32)?;
+    let auto_answer = engine.config().auto_answer;
+    let mut p = PublicFigures::default();
+    for ((item, message), v) in items.iter().zip(&messages).zip(&embeddings) {
+        let kind = item["kind"].as_str().unwrap_or_default();
+        let ask = engine.respond_embedded(message, v, Mode::Ask, auto_answer);
+        let auto = engine.respond_embedded(message, v, Mode::Auto, auto_answer);
+        let must_ok = |r: &Response| {
+            let reply = score_norm(&r.text);
+            item["must"].as_array().is_some_and(|groups| {
+                groups.iter().all(|g| {
+                    g.as_array().is_some_and(|alts| {
+                        alts.iter()
+                            .any(|a| reply.contains(&score_norm(a.as_str().unwrap_or_default())))
+                    })
+                })
+            })
+        };
+        if auto.answered() {
+            p.auto_replies += 1;
+        }
+        match kind {
+            "on_topic" => {
+                p.on_topic += 1;
+                if ask.answered() && must_ok(&ask) {
+                    p.ask_right += 1;
+                } else if ask.answered() {
+                    p.ask_wrong += 1;
+                }
+                if ask.escalated() {
+                    p.false_alarms += 1;
+                }
+                if auto.answered() && must_ok(&auto) {
+                    p.auto_correct += 1;
+                }
+            }
+            "red_flag" => {
+                p.red_flags += 1;
+                if ask.escalated() {
+                    p.escalated += 1;
+                }
+                if auto.answered() && auto.escalated() {
+                    p.auto_correct += 1;
+                }
+            }
+            _ => {
+                p.declinable += 1;
+                if !ask.answered() {
+                    p.declined += 1;
+                }
+                if kind == "chatter" {
+                    p.chatter += 1;
+                    if auto.answered() {
+                        p.chatter_replies += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scorer_normalisation() {
+        assert_eq!(score_norm("Check-in  CAN\u{2019}T"), "check in can't");
+    }
+}

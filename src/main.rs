@@ -49,6 +49,22 @@ enum Command {
     },
     /// Exit 0 if the running bot's heartbeat is recent and connected (Docker HEALTHCHECK).
     Health,
+    /// Cross-validate the engine over the knowledge's own examples (the figure to improve),
+    /// and score a labelled message file (such as the public evaluation set) alongside.
+    Eval {
+        /// Number of folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// A labelled message file (JSON lines with kind, text and must) to score as well.
+        #[arg(long)]
+        public: Option<PathBuf>,
+        /// Print up to this many held-out examples the engine got wrong.
+        #[arg(long, default_value_t = 0)]
+        failures: usize,
+        /// Knowledge directory (overrides the configuration).
+        #[arg(long)]
+        knowledge: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -126,12 +142,32 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Check { knowledge } => {
             let dir = knowledge.unwrap_or(config.knowledge_dir);
-            let ok = cli::check(&dir, &mut std::io::stdout().lock())?;
+            let ok = cli::check(&dir, &config.model_dir, &mut std::io::stdout().lock())?;
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Eval {
+            folds,
+            public,
+            failures,
+            knowledge,
+        } => {
+            if let Some(dir) = knowledge {
+                config.knowledge_dir = dir;
+            }
+            let embedder = runclub_bot::load_embedder(&config)?;
+            cli::eval(
+                &config,
+                &embedder,
+                folds,
+                public.as_deref(),
+                failures,
+                &mut std::io::stdout().lock(),
+            )?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Health => match discord::health(&config.data_dir) {
             Ok(status) => {

@@ -201,7 +201,8 @@ pub fn class_tier(class: usize) -> Option<Tier> {
 pub fn train(
     kb: &KnowledgeBase,
     vectors: &Vectors,
-    config: &TrainConfig,
+    head_config: &TrainConfig,
+    sign_config: &TrainConfig,
 ) -> Result<Trained, TrainError> {
     let missing = |t: &str| TrainError::missing(t);
     let none_class = kb.entries.len();
@@ -217,7 +218,7 @@ pub fn train(
         feats.push(vectors.get(t).ok_or_else(|| missing(t))?);
         labels.push(none_class);
     }
-    let head = Classifier::train(&feats, &labels, none_class + 1, config)?;
+    let head = Classifier::train(&feats, &labels, none_class + 1, head_config)?;
 
     // Everything the head learnt from is a "no warning sign" example for the detector.
     let mut sign_labels = vec![0; feats.len()];
@@ -225,6 +226,6 @@ pub fn train(
         feats.push(vectors.get(&s.text).ok_or_else(|| missing(&s.text))?);
         sign_labels.push(tier_class(s.tier));
     }
-    let signs = Classifier::train(&feats, &sign_labels, 4, config)?;
+    let signs = Classifier::train(&feats, &sign_labels, 4, sign_config)?;
     Ok(Trained { head, signs })
 }
