@@ -170,7 +170,11 @@ mod tests {
     /// Three well-separated clusters in 4 dimensions, with one outlier per class.
     #[test]
     fn learns_separable_classes_and_predicts_held_out_points() {
-        let centres = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]];
+        let centres = [
+            [1.0, 0.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 0.0],
+        ];
         let mut feats = Vec::new();
         let mut labels = Vec::new();
         for (c, centre) in centres.iter().enumerate() {

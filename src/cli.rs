@@ -254,7 +254,11 @@ pub fn eval(
             &vectors,
         )?;
         let figures = crate::eval::public_set(&engine, path)?;
-        writeln!(out, "Labelled messages in {} (a sanity check):", path.display())?;
+        writeln!(
+            out,
+            "Labelled messages in {} (a sanity check):",
+            path.display()
+        )?;
         write!(out, "{figures}")?;
     }
     Ok(())

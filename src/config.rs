@@ -236,7 +236,7 @@ pub enum ConfigError {
 impl Config {
     /// Reads the configuration (see the module docs for the lookup order) and applies the
     /// environment overrides `RUNCLUB_KNOWLEDGE_DIR`, `RUNCLUB_DATA_DIR`, `DISCORD_TOKEN_FILE`
-    /// and `DISCORD_API_BASE`.
+    /// `DISCORD_API_BASE`, `RUNCLUB_MODEL_DIR` and `RUNCLUB_CACHE_DIR`.
     pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigError> {
         let env_path = std::env::var_os("RUNCLUB_CONFIG").map(PathBuf::from);
         let path = explicit
@@ -269,6 +269,9 @@ impl Config {
         }
         if let Some(dir) = std::env::var_os("RUNCLUB_MODEL_DIR") {
             config.model_dir = dir.into();
+        }
+        if let Some(dir) = std::env::var_os("RUNCLUB_CACHE_DIR") {
+            config.cache_dir = Some(dir.into());
         }
         if let Some(found) = locate(&config.knowledge_dir) {
             config.knowledge_dir = found;

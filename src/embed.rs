@@ -102,10 +102,7 @@ impl Embedder {
             }))
             .map_err(|e| file_err("tokenizer.json", e.to_string()))?;
         tokenizer.with_padding(None);
-        let fingerprint = fnv1a(
-            fnv1a(fnv1a(0, &config_bytes), &tokenizer_bytes),
-            &weights,
-        );
+        let fingerprint = fnv1a(fnv1a(fnv1a(0, &config_bytes), &tokenizer_bytes), &weights);
         // The f16 buffer is converted tensor by tensor into f32 and dropped with the builder.
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu)
             .map_err(|e| file_err("model.safetensors", e.to_string()))?;

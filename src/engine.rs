@@ -317,7 +317,7 @@ impl Engine {
     /// As [`respond`](Self::respond), with the auto-mode threshold given (a server's
     /// sensitivity setting).
     pub fn respond_with_threshold(&self, text: &str, mode: Mode, auto_answer: f32) -> Response {
-        match self.embedder.embed(text) {
+        match self.embedder.embed(&self.corrected(text)) {
             Ok(v) => self.respond_embedded(text, &v, mode, auto_answer),
             Err(e) => {
                 // Never seen in practice (the model ran at load); if it happens the lexical
@@ -326,6 +326,27 @@ impl Engine {
                 self.decide(text, None, mode, auto_answer)
             }
         }
+    }
+
+    /// The message with the lexical matcher's typo corrections applied, for the model: its
+    /// vocabulary splits an unknown misspelling into pieces that mean little ("streach",
+    /// "bnad"), while the matcher knows which word of the knowledge was meant.
+    pub fn corrected(&self, text: &str) -> String {
+        let fixes = self.matcher.normaliser().normalise(text).corrections;
+        if fixes.is_empty() {
+            return text.to_string();
+        }
+        text.split_whitespace()
+            .map(|token| {
+                let core = token.trim_matches(|c: char| !c.is_alphanumeric());
+                let folded = crate::text::fold(core);
+                match fixes.iter().find(|(written, _)| *written == folded) {
+                    Some((_, fix)) if !core.is_empty() => token.replacen(core, fix, 1),
+                    _ => token.to_string(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// As [`respond_with_threshold`](Self::respond_with_threshold), for a message whose
@@ -480,9 +501,11 @@ impl Engine {
         {
             return Outcome::Answer { entry: top.entry };
         }
+        // A message that names one of our topics gets a "did you mean" even when the head
+        // doesn't recognise it ("doms?"): offering is cheap, and the member chooses.
         if c.confidence >= self.config.ask_suggest
             && out_of_scope.is_empty()
-            && c.none_probability < self.config.ask_none_max
+            && (c.none_probability < self.config.ask_none_max || a.on_topic)
         {
             // Offer the entries close to the best one, not everything above the floor.
             let floor = top.score * 0.6;
@@ -548,7 +571,10 @@ impl Engine {
                 threshold,
             });
         }
-        let margin = c.candidates.get(1).map_or(top.score, |s| top.score - s.score);
+        let margin = c
+            .candidates
+            .get(1)
+            .map_or(top.score, |s| top.score - s.score);
         if (self.config.auto_requires_agreement && !c.agree) || margin < self.config.auto_margin {
             return decline(Silence::Ambiguous {
                 margin,

@@ -80,11 +80,7 @@ impl fmt::Display for Tally {
         for (tier, (count, any, exact)) in &t.signs {
             n += count;
             caught += any;
-            let _ = write!(
-                tiers,
-                " {} {any}/{count} (tier right {exact}),",
-                tier.key()
-            );
+            let _ = write!(tiers, " {} {any}/{count} (tier right {exact}),", tier.key());
         }
         writeln!(
             f,
@@ -140,7 +136,14 @@ impl Tally {
         ));
     }
 
-    fn record_entry(&mut self, engine: &Engine, id: &str, text: &str, ask: &Response, auto: &Response) {
+    fn record_entry(
+        &mut self,
+        engine: &Engine,
+        id: &str,
+        text: &str,
+        ask: &Response,
+        auto: &Response,
+    ) {
         self.on_topic += 1;
         match (ask.outcome.clone(), auto.answered()) {
             (Outcome::Answer { entry }, _) if engine.entry(entry).id != id => self.fail(
@@ -195,11 +198,7 @@ impl Tally {
         if want.is_some() && !ask.escalated() {
             self.fail("warning sign missed", text, ask);
         } else if want.is_some() && ask.tier != want {
-            self.fail(
-                &format!("tier {:?} for {:?}", ask.tier, want),
-                text,
-                ask,
-            );
+            self.fail(&format!("tier {:?} for {:?}", ask.tier, want), text, ask);
         } else if want.is_none() && ask.escalated() {
             self.fail("look-alike escalated", text, ask);
         }

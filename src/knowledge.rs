@@ -376,11 +376,11 @@ impl Position {
         }
     }
 
-    /// A problem pointed at the string `item` inside this slice (its first occurrence as JSON),
-    /// or at the slice when it can't be found.
+    /// A problem pointed at the string `item` inside this slice (its last occurrence as JSON:
+    /// for a duplicate, the copy to remove), or at the slice when it can't be found.
     fn item(&self, item: &str, entry: Option<&str>, message: String) -> Problem {
         let json = serde_json::to_string(item).unwrap_or_default();
-        match self.raw.find(&json) {
+        match self.raw.rfind(&json) {
             Some(at) => {
                 let (line, column) = line_col(&self.text, self.offset + at);
                 Problem {
@@ -395,19 +395,26 @@ impl Position {
         }
     }
 
-    /// The same slice narrowed to one example, so that later problems point at it.
-    fn narrowed(&self, item: &str) -> Position {
+    /// The same slice narrowed to one example, searched from byte `from` of the slice (so
+    /// that two identical examples get their own positions), and where the search may go on.
+    fn narrowed(&self, item: &str, from: usize) -> (Position, usize) {
         let json = serde_json::to_string(item).unwrap_or_default();
-        let at = self.raw.find(&json).unwrap_or(0);
+        let at = self
+            .raw
+            .get(from..)
+            .and_then(|rest| rest.find(&json))
+            .map_or(from.min(self.raw.len()), |i| from + i);
         let (line, column) = line_col(&self.text, self.offset + at);
-        Position {
+        let next = at + json.len();
+        let pos = Position {
             file: self.file.clone(),
             line,
             column,
             offset: self.offset + at,
             raw: json,
             text: self.text.clone(),
-        }
+        };
+        (pos, next)
     }
 }
 
@@ -436,11 +443,9 @@ fn check_examples(
         }
         let entry = (label != "none").then_some(label.as_str());
         match owner.get(&key) {
-            Some((first, _)) if *first == label => problems.push(pos.item(
-                text,
-                entry,
-                format!("duplicate example {text:?}"),
-            )),
+            Some((first, _)) if *first == label => {
+                problems.push(pos.item(text, entry, format!("duplicate example {text:?}")))
+            }
             Some((first, first_pos)) => problems.push(pos.item(
                 text,
                 entry,
@@ -577,13 +582,15 @@ fn parse_file(path: &Path, text: &str, problems: &mut Vec<Problem>) -> ParsedFil
         text: shared.clone(),
     };
     for key in file.extra.keys() {
-        problems.push(whole.field(
-            key,
-            None,
-            "is not a known top-level field (expected `entries`, `lexicon`, `none` or \
+        problems.push(
+            whole.field(
+                key,
+                None,
+                "is not a known top-level field (expected `entries`, `lexicon`, `none` or \
              `warning_signs`)"
-                .into(),
-        ));
+                    .into(),
+            ),
+        );
     }
     if file.entries.is_none()
         && file.lexicon.is_none()
@@ -691,6 +698,7 @@ fn examples(
     problems: &mut Vec<Problem>,
 ) -> Vec<(String, Position)> {
     let mut kept = Vec::new();
+    let mut cursor = 0;
     for (i, t) in items.into_iter().enumerate() {
         if t.trim().is_empty() {
             problems.push(pos.problem(None, format!("`{field}` item {} is empty", i + 1)));
@@ -701,7 +709,8 @@ fn examples(
                 format!("`{field}` example is longer than {MAX_QUESTION_CHARS} characters"),
             ));
         } else {
-            let at = pos.narrowed(&t);
+            let (at, next) = pos.narrowed(&t, cursor);
+            cursor = next;
             kept.push((t.trim().to_string(), at));
         }
     }

@@ -144,7 +144,11 @@ fn read_cache(path: &Path, dim: usize) -> std::io::Result<HashMap<u64, Vec<f32>>
     Ok(out)
 }
 
-fn write_cache(path: &Path, dim: usize, vectors: &HashMap<String, Vec<f32>>) -> std::io::Result<()> {
+fn write_cache(
+    path: &Path,
+    dim: usize,
+    vectors: &HashMap<String, Vec<f32>>,
+) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

@@ -129,7 +129,7 @@ pub struct Normalised {
     pub false_friends: Vec<String>,
     /// Out-of-scope subjects the message names.
     pub out_of_scope: Vec<String>,
-    /// Typo corrections made, as (written, understood).
+    /// Spelling and typo corrections made, as (written, understood).
     pub corrections: Vec<(String, String)>,
 }
 
@@ -265,9 +265,16 @@ impl Normaliser {
 
     fn run(&self, text: &str, correct_typos: bool) -> Normalised {
         let folded = fold_words(text);
+        let mut corrections = Vec::new();
         let spelled: Vec<String> = folded
             .iter()
-            .map(|w| self.spellings.get(w).cloned().unwrap_or_else(|| w.clone()))
+            .map(|w| match self.spellings.get(w) {
+                Some(s) => {
+                    corrections.push((w.clone(), s.clone()));
+                    s.clone()
+                }
+                None => w.clone(),
+            })
             .collect();
 
         // False friends first: their words must not take part in anything after this.
@@ -299,7 +306,6 @@ impl Normaliser {
             }
         }
 
-        let mut corrections = Vec::new();
         if correct_typos {
             for w in kept.iter_mut() {
                 if let Some(fix) = self.correct(w) {

@@ -6,15 +6,87 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use runclub_bot::knowledge::{KnowledgeBase, Problem};
+use runclub_bot::knowledge::{KnowledgeBase, Problem, MIN_NONE, MIN_QUESTIONS, MIN_SIGNS_PER_TIER};
 
 const LEXICON: &str = r#"{"lexicon": {"synonyms": [{"term": "roll", "variants": ["roller"]}], "topic_terms": ["roll"]}}"#;
 
-fn entry(id: &str) -> String {
+/// Valid `none` and `warning_signs` examples, just enough of each for the knowledge to load.
+const EXAMPLES: &str = r#"{
+  "none": {
+    "chatter": [
+      "great run this morning everyone",
+      "who is coming to the saturday parkrun",
+      "new shoes arrived today, so excited",
+      "congrats on the marathon PB!",
+      "the track is closed next tuesday",
+      "anyone fancy a coffee after the long run",
+      "my watch died halfway round again",
+      "what a view from the top of the hill",
+      "thanks for pacing me yesterday",
+      "the club kit order closes friday"
+    ],
+    "out_of_scope": [
+      "what should I eat the night before a race",
+      "is creatine worth taking for runners",
+      "which gps watch has the best battery",
+      "how do I qualify for boston",
+      "what is a good 10k training plan",
+      "should I run in the heat or wait for the evening",
+      "how many gels do I need for a marathon",
+      "are carbon plated shoes cheating",
+      "how do I stop my headphones falling out",
+      "what time does the club bus leave"
+    ]
+  },
+  "warning_signs": {
+    "physio": [
+      "my knee has hurt for three weeks now",
+      "the pain on the outside of my knee is getting worse every run",
+      "I have been limping since my last long run",
+      "my shin hurts even when I walk",
+      "this ache in my heel has not gone away for a month"
+    ],
+    "urgent": [
+      "my calf is hot, red and swollen",
+      "I heard a pop in my ankle and can't put weight on it",
+      "my foot went numb and is still tingling",
+      "there is a lump on my shin that hurts to touch",
+      "sharp pain in one spot on my shin and it hurts to hop"
+    ],
+    "emergency": [
+      "chest pain while running and I feel faint",
+      "I can't breathe properly after the race",
+      "a runner collapsed at the finish",
+      "I was confused and dizzy after the hot run and now vomiting",
+      "my arm went numb and my chest feels tight"
+    ],
+    "not_warning": [
+      "my legs are a bit sore after yesterday's hills",
+      "stiff calves the morning after intervals"
+    ]
+  }
+}"#;
+
+/// `n` distinct example questions (JSON strings joined by commas), each naming `tag` so that
+/// the questions of two tags never collide.
+fn question_list(tag: &str, n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("\"how does {tag} work, take {i}?\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An entry whose `questions` is the JSON array `questions`.
+fn entry_with(id: &str, questions: &str) -> String {
     format!(
-        r#"{{"id": "{id}", "title": "Title {id}", "questions": ["first way to ask", "second way to ask"],
+        r#"{{"id": "{id}", "title": "Title {id}", "questions": {questions},
   "answer": "An answer.", "sources": [{{"title": "A source", "year": 2019}}], "reviewed": "2026-01-31"}}"#
     )
+}
+
+/// A valid entry: its questions name its id, so different entries don't share one.
+fn entry(id: &str) -> String {
+    entry_with(id, &format!("[{}]", question_list(id, MIN_QUESTIONS)))
 }
 
 fn load(files: &[(&str, &str)]) -> Result<KnowledgeBase, Vec<Problem>> {
@@ -45,17 +117,28 @@ fn expect(files: &[(&str, &str)], want: &[(&str, usize, usize, Option<&str>, &st
 #[test]
 fn good_files_load() {
     let text = format!("{{\"entries\": [{}, {}]}}", entry("a"), entry("b"));
-    let kb = load(&[("e.json", &text), ("lex.json", LEXICON)]).unwrap();
+    let kb = load(&[
+        ("e.json", &text),
+        ("lex.json", LEXICON),
+        ("examples.json", EXAMPLES),
+    ])
+    .unwrap();
     assert_eq!(kb.entries.len(), 2);
-    assert_eq!(kb.question_count(), 4);
+    assert_eq!(kb.question_count(), 2 * MIN_QUESTIONS);
     assert_eq!(kb.source_count(), 1);
+    assert_eq!(kb.none.len(), 20);
+    assert_eq!(kb.warning_signs.len(), 17);
 }
 
 #[test]
 fn json_syntax_error_has_line_and_column() {
     let text = "{\n  \"entries\": [\n    {\"id\": \"a\",, }\n  ]\n}";
     expect(
-        &[("bad.json", text), ("lex.json", LEXICON)],
+        &[
+            ("bad.json", text),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+        ],
         &[("bad.json", 3, 16, None, "key must be a string")],
     );
 }
@@ -64,7 +147,11 @@ fn json_syntax_error_has_line_and_column() {
 fn wrong_type_inside_an_entry_points_into_the_file() {
     let text = "{\"entries\": [\n  {\"id\": \"a\", \"questions\": \"not a list\"}\n]}";
     expect(
-        &[("t.json", text), ("lex.json", LEXICON)],
+        &[
+            ("t.json", text),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+        ],
         &[("t.json", 2, 39, None, "invalid type")],
     );
 }
@@ -73,7 +160,11 @@ fn wrong_type_inside_an_entry_points_into_the_file() {
 fn every_missing_field_is_reported_at_once() {
     let text = "{\"entries\": [\n  {\"id\": \"lonely\"}\n]}";
     expect(
-        &[("m.json", text), ("lex.json", LEXICON)],
+        &[
+            ("m.json", text),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+        ],
         &[
             ("m.json", 2, 3, Some("lonely"), "missing field `title`"),
             ("m.json", 2, 3, Some("lonely"), "missing field `answer`"),
@@ -91,12 +182,22 @@ fn field_problems_point_at_the_field() {
         "{{\"entries\": [\n{{\"id\": \"e\", \"title\": \"T\",\n \"answer\": \"{long}\",\n \"questions\": [\"only one\"],\n \"sources\": [],\n \"reviewed\": \"2026-02-30\",\n \"related\": [\"nowhere\"],\n \"qestions\": []}}\n]}}"
     );
     expect(
-        &[("f.json", &text), ("lex.json", LEXICON)],
+        &[
+            ("f.json", &text),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+        ],
         &[
             ("f.json", 8, 2, Some("e"), "`qestions` is not a known field"),
             ("f.json", 3, 2, Some("e"), "`answer` is too long"),
             ("f.json", 6, 2, Some("e"), "not a date"),
-            ("f.json", 4, 2, Some("e"), "at least 2"),
+            (
+                "f.json",
+                4,
+                2,
+                Some("e"),
+                "has 1 example(s); give at least 20",
+            ),
             ("f.json", 5, 2, Some("e"), "every answer needs a source"),
             (
                 "f.json",
@@ -111,9 +212,17 @@ fn field_problems_point_at_the_field() {
 
 #[test]
 fn empty_answer_and_bad_id() {
-    let text = "{\"entries\": [\n{\"id\": \"Bad Id\", \"title\": \"T\", \"answer\": \"  \", \"questions\": [\"a\", \"b\"],\n \"sources\": [{\"title\": \"S\"}], \"reviewed\": \"2026-01-01\"}\n]}";
+    // The questions come after the fields at fault, on the same line: they don't move them.
+    let text = format!(
+        "{{\"entries\": [\n{{\"id\": \"Bad Id\", \"title\": \"T\", \"answer\": \"  \", \"questions\": [{}],\n \"sources\": [{{\"title\": \"S\"}}], \"reviewed\": \"2026-01-01\"}}\n]}}",
+        question_list("bad id", MIN_QUESTIONS)
+    );
     expect(
-        &[("i.json", text), ("lex.json", LEXICON)],
+        &[
+            ("i.json", &text),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+        ],
         &[
             ("i.json", 2, 2, Some("Bad Id"), "lower-case"),
             ("i.json", 2, 32, Some("Bad Id"), "`answer` is empty"),
@@ -126,7 +235,11 @@ fn over_long_id_is_refused() {
     let id = "a".repeat(61);
     let text = format!("{{\"entries\": [{}]}}", entry(&id));
     expect(
-        &[("l.json", &text), ("lex.json", LEXICON)],
+        &[
+            ("l.json", &text),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+        ],
         &[("l.json", 1, 15, Some(id.as_str()), "at most 60")],
     );
 }
@@ -134,9 +247,21 @@ fn over_long_id_is_refused() {
 #[test]
 fn duplicate_ids_across_files_name_both_places() {
     let one = format!("{{\"entries\": [{}]}}", entry("same"));
-    let two = format!("{{\"entries\": [\n\n{}]}}", entry("same"));
+    // Other questions, so that only the id is duplicated.
+    let two = format!(
+        "{{\"entries\": [\n\n{}]}}",
+        entry_with(
+            "same",
+            &format!("[{}]", question_list("same again", MIN_QUESTIONS))
+        )
+    );
     expect(
-        &[("a.json", &one), ("b.json", &two), ("lex.json", LEXICON)],
+        &[
+            ("a.json", &one),
+            ("b.json", &two),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+        ],
         &[(
             "b.json",
             3,
@@ -151,12 +276,16 @@ fn duplicate_ids_across_files_name_both_places() {
 fn lexicon_conflicts_and_missing_lexicon() {
     let text = format!("{{\"entries\": [{}]}}", entry("a"));
     expect(
-        &[("e.json", &text)],
+        &[("e.json", &text), ("examples.json", EXAMPLES)],
         &[("e.json", 0, 0, None, "no `lexicon`")],
     );
     let lex = r#"{"lexicon": {"synonyms": [{"term": "roll", "variants": ["roller"]}, {"term": "band", "variants": ["roller"]}]}}"#;
     expect(
-        &[("e.json", &text), ("lex.json", lex)],
+        &[
+            ("e.json", &text),
+            ("lex.json", lex),
+            ("examples.json", EXAMPLES),
+        ],
         &[("lex.json", 1, 14, None, "belongs to both `roll` and `band`")],
     );
 }
@@ -168,8 +297,178 @@ fn unknown_top_level_field() {
     let line = text[..at].matches('\n').count() + 1;
     let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
     expect(
-        &[("e.json", &text), ("lex.json", LEXICON)],
+        &[
+            ("e.json", &text),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+        ],
         &[("e.json", line, col, None, "not a known top-level field")],
+    );
+}
+
+#[test]
+fn too_few_questions_are_reported_at_the_questions_field() {
+    let text = format!(
+        "{{\"entries\": [\n{}]}}",
+        entry_with(
+            "sparse",
+            &format!("[{}]", question_list("sparse", MIN_QUESTIONS - 1))
+        )
+    );
+    expect(
+        &[
+            ("q.json", &text),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+        ],
+        &[(
+            "q.json",
+            2,
+            43,
+            Some("sparse"),
+            "`questions` has 19 example(s); give at least 20",
+        )],
+    );
+}
+
+#[test]
+fn an_example_under_two_entries_points_at_the_second_and_names_the_first() {
+    let one = format!("{{\"entries\": [{}]}}", entry("a"));
+    // `b` asks a's third question again, in other case and punctuation, at line 2 column 3.
+    let two = format!(
+        "{{\"entries\": [{}]}}",
+        entry_with(
+            "b",
+            &format!(
+                "[{},\n  \"How does A work - take 3\"]",
+                question_list("b", MIN_QUESTIONS)
+            )
+        )
+    );
+    expect(
+        &[
+            ("a.json", &one),
+            ("b.json", &two),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+        ],
+        &[(
+            "b.json",
+            2,
+            3,
+            Some("b"),
+            "example \"How does A work - take 3\" is also under `a` (a.json:1)",
+        )],
+    );
+}
+
+#[test]
+fn an_example_under_an_entry_and_under_none_is_reported() {
+    let text = format!("{{\"entries\": [{}]}}", entry("a"));
+    let none = "{\"none\": {\"chatter\": [\n  \"how does a work, take 2?\"\n]}}";
+    expect(
+        &[
+            ("e.json", &text),
+            ("lex.json", LEXICON),
+            ("n.json", none),
+            ("examples.json", EXAMPLES),
+        ],
+        &[("n.json", 2, 3, None, "is also under `a` (e.json:1)")],
+    );
+}
+
+#[test]
+fn an_example_twice_in_one_entry_points_at_the_second() {
+    // The same question as the seventh, folded: case and punctuation don't make it new.
+    let text = format!(
+        "{{\"entries\": [{}]}}",
+        entry_with(
+            "a",
+            &format!(
+                "[{},\n  \"HOW does a work: take 7\"]",
+                question_list("a", MIN_QUESTIONS)
+            )
+        )
+    );
+    expect(
+        &[
+            ("e.json", &text),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+        ],
+        &[(
+            "e.json",
+            2,
+            3,
+            Some("a"),
+            "duplicate example \"HOW does a work: take 7\"",
+        )],
+    );
+}
+
+#[test]
+fn missing_none_and_too_few_warning_signs_are_reported() {
+    let signs = |tier: &str, n: usize| {
+        (1..=n)
+            .map(|i| format!("\"{tier} sign number {i}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = format!(
+        "{{\"entries\": [{}],\n\"warning_signs\": {{\"physio\": [{}], \"urgent\": [{}]}}}}",
+        entry("a"),
+        signs("physio", MIN_SIGNS_PER_TIER - 1),
+        signs("urgent", MIN_SIGNS_PER_TIER)
+    );
+    let physio = format!(
+        "{} `warning_signs.physio` example(s): at least {MIN_SIGNS_PER_TIER} needed",
+        MIN_SIGNS_PER_TIER - 1
+    );
+    let emergency =
+        format!("0 `warning_signs.emergency` example(s): at least {MIN_SIGNS_PER_TIER} needed");
+    let none = format!("0 `none` example(s): the matcher needs at least {MIN_NONE}");
+    expect(
+        &[("e.json", &text), ("lex.json", LEXICON)],
+        &[
+            ("e.json", 0, 0, None, &none),
+            ("e.json", 0, 0, None, &physio),
+            ("e.json", 0, 0, None, &emergency),
+        ],
+    );
+}
+
+#[test]
+fn unknown_warning_sign_tier_is_reported_in_place() {
+    let text = format!("{{\"entries\": [{}]}}", entry("a"));
+    let signs = "{\"warning_signs\": {\n  \"physio\": [\"my knee still hurts\"],\n  \"emergancy\": [\"chest pain\"]\n}}";
+    expect(
+        &[
+            ("e.json", &text),
+            ("s.json", signs),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+        ],
+        // serde_json stops at the end of the key: its closing quote.
+        &[("s.json", 3, 13, None, "unknown field `emergancy`")],
+    );
+}
+
+#[test]
+fn duplicate_warning_signs_are_reported() {
+    let text = format!("{{\"entries\": [{}]}}", entry("a"));
+    // The first is also in EXAMPLES' `urgent`; the second, folded, is the first in another tier.
+    let signs = "{\"warning_signs\": {\n  \"urgent\": [\"my calf is hot, red and swollen\"],\n  \"not_warning\": [\"My calf is HOT, red and swollen!\"]\n}}";
+    expect(
+        &[
+            ("e.json", &text),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+            ("s.json", signs),
+        ],
+        &[
+            ("s.json", 2, 14, None, "duplicate warning-sign example"),
+            ("s.json", 3, 19, None, "is in two tiers"),
+        ],
     );
 }
 
@@ -177,6 +476,7 @@ fn unknown_top_level_field() {
 fn check_command_reports_and_exits_non_zero() {
     let dir = common::temp_dir("check-broken");
     common::write(&dir, "lex.json", LEXICON);
+    common::write(&dir, "examples.json", EXAMPLES);
     common::write(&dir, "bad.json", "{\"entries\": [\n  {\"id\": \"x\"\n]}");
     let out = Command::new(common::bin())
         .args(["check", "--knowledge"])
@@ -205,5 +505,28 @@ fn check_command_summarises_the_bundled_knowledge() {
     assert!(stdout.starts_with("ok: "), "{stdout}");
     assert!(
         stdout.contains("entries") && stdout.contains("questions") && stdout.contains("sources")
+    );
+}
+
+#[test]
+fn an_identical_none_example_points_at_the_second_copy() {
+    // The new line 14 repeats line 4 character for character: the problem points at the copy.
+    let examples = EXAMPLES.replace(
+        "\"the club kit order closes friday\"",
+        "\"the club kit order closes friday\",\n      \"great run this morning everyone\"",
+    );
+    expect(
+        &[
+            ("e.json", &format!("{{\"entries\": [{}]}}", entry("a"))),
+            ("lex.json", LEXICON),
+            ("examples.json", &examples),
+        ],
+        &[(
+            "examples.json",
+            14,
+            7,
+            None,
+            "duplicate example \"great run this morning everyone\"",
+        )],
     );
 }

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 #[test]
 fn ask_prints_the_reply_a_member_would_see() {
     let out = Command::new(common::bin())
+        .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .args(["ask", "does rolling break up scar tissue?"])
         .output()
         .unwrap();
@@ -21,6 +22,7 @@ fn ask_prints_the_reply_a_member_would_see() {
 #[test]
 fn json_batch_streams_one_object_per_line() {
     let mut child = Command::new(common::bin())
+        .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .args(["ask", "--json"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -64,6 +66,7 @@ fn json_batch_streams_one_object_per_line() {
 #[test]
 fn auto_mode_is_silent_on_chatter() {
     let out = Command::new(common::bin())
+        .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .args([
             "ask",
             "--json",
@@ -86,6 +89,7 @@ fn a_bad_config_value_names_its_key() {
         "[matcher]\nauto_answer = 3.0\n[reply]\nmax_chars = 9000\n",
     );
     let out = Command::new(common::bin())
+        .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .arg("--config")
         .arg(dir.join("bad.toml"))
         .args(["ask", "hi"])
@@ -98,6 +102,7 @@ fn a_bad_config_value_names_its_key() {
 
     common::write(&dir, "typo.toml", "[matcher]\nask_anser = 0.5\n");
     let out = Command::new(common::bin())
+        .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .arg("--config")
         .arg(dir.join("typo.toml"))
         .args(["ask", "hi"])
@@ -129,6 +134,7 @@ fn a_missing_fallback_entry_is_named() {
         "[reply]\nfallback_entry = \"no-such-entry\"\n",
     );
     let out = Command::new(common::bin())
+        .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .arg("--config")
         .arg(dir.join("c.toml"))
         .args(["ask", "hi"])
@@ -157,6 +163,7 @@ fn health_reads_the_heartbeat() {
             }
         }
         let out = Command::new(common::bin())
+            .env("RUNCLUB_CACHE_DIR", common::cache_dir())
             .arg("health")
             .env("RUNCLUB_DATA_DIR", &dir)
             .output()

@@ -43,7 +43,8 @@ impl Bot {
         };
         config.discord.api_base = Some(fake.base.clone());
         tweak(&mut config);
-        let engine = runclub_bot::load_engine(&config).unwrap();
+        config.cache_dir = Some(common::cache_dir());
+        let engine = runclub_bot::load_engine(&config, &common::embedder()).unwrap();
         let state = Arc::new(BotState::new(engine, config.clone()));
         let (tx, rx) = oneshot::channel();
         let s = state.clone();
@@ -394,6 +395,7 @@ async fn the_binary_answers_reloads_and_stops() {
     copy_knowledge(&knowledge);
     let stderr_path = dir.join("stderr.log");
     let mut child = tokio::process::Command::new(common::bin())
+        .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .arg("run")
         .env("DISCORD_TOKEN", TOKEN)
         .env("DISCORD_API_BASE", &fake.base)
@@ -480,6 +482,7 @@ async fn a_rejected_token_is_one_clear_line() {
     let fake = FakeDiscord::start().await;
     let dir = common::temp_dir("e2e-badtoken");
     let out = tokio::process::Command::new(common::bin())
+        .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .arg("run")
         .env("DISCORD_TOKEN", "wrong-token")
         .env("DISCORD_API_BASE", &fake.base)
@@ -496,11 +499,14 @@ async fn a_rejected_token_is_one_clear_line() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("401"), "{err}");
-    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    // Start-up progress is logged at INFO before connecting; the failure is one line.
+    let problems: Vec<&str> = err.lines().filter(|l| !l.contains("INFO")).collect();
+    assert_eq!(problems.len(), 1, "one line: {err}");
     assert!(!err.contains("wrong-token"));
 
     // No token at all.
     let out = std::process::Command::new(common::bin())
+        .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .arg("run")
         .env_remove("DISCORD_TOKEN")
         .output()
@@ -1016,6 +1022,7 @@ async fn an_unusable_data_dir_keeps_slash_answers_working() {
 
 fn spawn_binary(fake: &FakeDiscord, data: &Path, log: &Path) -> tokio::process::Child {
     tokio::process::Command::new(common::bin())
+        .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .arg("run")
         .env("DISCORD_TOKEN", TOKEN)
         .env("DISCORD_API_BASE", &fake.base)

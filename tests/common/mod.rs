@@ -2,18 +2,48 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use runclub_bot::config::{MatcherConfig, ReplyConfig};
-use runclub_bot::{Engine, KnowledgeBase};
+use runclub_bot::{Embedder, Engine, KnowledgeBase};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The bundled knowledge, with the default configuration.
-pub fn engine() -> Engine {
-    let kb = KnowledgeBase::load_dir(&repo().join("knowledge")).expect("bundled knowledge loads");
-    Engine::new(kb, MatcherConfig::default(), ReplyConfig::default()).expect("engine builds")
+/// The bundled model, loaded once per test binary.
+pub fn embedder() -> Arc<Embedder> {
+    static MODEL: OnceLock<Arc<Embedder>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            Arc::new(
+                Embedder::load(&repo().join("models/all-MiniLM-L6-v2"))
+                    .expect("bundled model loads"),
+            )
+        })
+        .clone()
+}
+
+/// The example-embedding cache shared by every test run (the first run fills it).
+pub fn cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("embedding-cache")
+}
+
+/// The bundled knowledge with the default configuration, built once per test binary.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let kb =
+            KnowledgeBase::load_dir(&repo().join("knowledge")).expect("bundled knowledge loads");
+        Engine::new(
+            kb,
+            MatcherConfig::default(),
+            ReplyConfig::default(),
+            embedder(),
+            Some(&cache_dir()),
+        )
+        .expect("engine builds")
+    })
 }
 
 /// A fresh temporary directory under the target dir (no extra crate needed).
