@@ -160,6 +160,9 @@ pub fn decide(
     let response = engine.respond_with_threshold(msg.content, Mode::Auto, auto_threshold);
     let entry = match &response.outcome {
         crate::engine::Outcome::Answer { entry } => engine.entry(*entry).id.clone(),
+        // Cooldowns per answer use this key: one safety reply per tier and channel at most
+        // per window is plenty, and a channel cooldown never holds it back (see below).
+        crate::engine::Outcome::Safety { tier } => format!("safety-{}", tier.key()),
         crate::engine::Outcome::Decline { reason } => {
             return Decision::Skip {
                 reason: Skip::Engine(reason.clone()),

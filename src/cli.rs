@@ -67,6 +67,7 @@ impl<'a> JsonAnswer<'a> {
                     .collect(),
             ),
             Outcome::Decline { .. } => ("decline", None, vec![]),
+            Outcome::Safety { .. } => ("safety", None, vec![]),
         };
         JsonAnswer {
             question,

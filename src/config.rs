@@ -89,6 +89,12 @@ pub struct MatcherConfig {
     pub auto_requires_topic: bool,
     /// Escalate when the warning-sign detector's probability reaches this.
     pub sign_threshold: f32,
+    /// Give emergency or urgent advice when the detector's probability of those two tiers
+    /// together reaches this (lower: a missed emergency costs more than a false alarm).
+    pub urgent_threshold: f32,
+    /// Auto mode: answer a possible emergency or urgent injury with the safety reply even when
+    /// it is not about our topics.
+    pub auto_safety: bool,
     /// Training of the head and the detector (full-batch Adam).
     pub train_epochs: usize,
     pub train_learning_rate: f64,
@@ -119,6 +125,8 @@ pub struct ReplyConfig {
     pub max_chars: usize,
     /// Entry used to answer a warning-sign message that matches nothing more specific.
     pub fallback_entry: String,
+    /// How the emergency reply names the number to call (a club sets its own country's).
+    pub emergency_number: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -189,6 +197,8 @@ impl Default for MatcherConfig {
             auto_none_max: 0.3,
             auto_requires_topic: true,
             sign_threshold: 0.85,
+            urgent_threshold: 0.8,
+            auto_safety: true,
             train_epochs: 400,
             train_learning_rate: 0.05,
             train_l2: 1e-3,
@@ -204,6 +214,7 @@ impl Default for ReplyConfig {
         ReplyConfig {
             max_chars: 1900,
             fallback_entry: "see-a-physio".into(),
+            emergency_number: "999 / 112 / 911".into(),
         }
     }
 }
@@ -312,6 +323,7 @@ impl Config {
             ("matcher.ask_none_max", m.ask_none_max),
             ("matcher.auto_none_max", m.auto_none_max),
             ("matcher.sign_threshold", m.sign_threshold),
+            ("matcher.urgent_threshold", m.urgent_threshold),
             ("matcher.head_balance", m.head_balance),
             ("matcher.sign_balance", m.sign_balance),
             ("autoreply.strict_answer", self.autoreply.strict_answer),
@@ -352,6 +364,16 @@ impl Config {
             problems.push(format!(
                 "reply.max_chars must be between 200 and {DISCORD_MESSAGE_LIMIT} (got {})",
                 self.reply.max_chars
+            ));
+        }
+        let number = self.reply.emergency_number.trim();
+        if number.is_empty()
+            || number.chars().count() > 40
+            || !number.chars().any(|c| c.is_ascii_digit())
+        {
+            problems.push(format!(
+                "reply.emergency_number must be a short phone number such as \"999\" or \"999 / 112\" (got `{}`)",
+                self.reply.emergency_number
             ));
         }
         if self.reply.fallback_entry.trim().is_empty() {

@@ -101,6 +101,9 @@ pub enum Outcome {
     Suggest { entries: Vec<usize> },
     /// Say no politely (ask mode) or stay silent (auto mode), for this reason.
     Decline { reason: Silence },
+    /// A possible emergency or urgent injury: the advice to get help now, and nothing else
+    /// (no entry, no training advice).
+    Safety { tier: Tier },
 }
 
 /// One entry's standing for a message: the fused score and the two scores it blends.
@@ -145,7 +148,10 @@ pub struct Response {
 impl Response {
     /// Whether the bot gave an answer (ask mode) or would post (auto mode).
     pub fn answered(&self) -> bool {
-        matches!(self.outcome, Outcome::Answer { .. })
+        matches!(
+            self.outcome,
+            Outcome::Answer { .. } | Outcome::Safety { .. }
+        )
     }
 
     /// Whether the reply leads with advice to get help (physio, urgent care or emergency).
@@ -399,15 +405,10 @@ impl Engine {
         let warning_probability = semantic.map_or(0.0, |s| 1.0 - s.signs[0]);
 
         let signs = triage::assess(text);
-        let detected = semantic
-            .filter(|_| warning_probability >= self.config.sign_threshold)
-            .and_then(|s| {
-                let best = (1..s.signs.len()).max_by(|&a, &b| s.signs[a].total_cmp(&s.signs[b]))?;
-                semantic::class_tier(best)
-            });
-        // The explicit rules speak for a physio (they need a body or pain word, so "my bag
-        // strap snapped" doesn't escalate).
-        let ruled = (!signs.is_empty()).then_some(Tier::Physio);
+        let detected = semantic.and_then(|s| self.detected_tier(&s.signs));
+        // The explicit rules: emergency and urgent descriptions, and the signs that call for a
+        // physio (those need a body or pain word, so "my bag strap snapped" doesn't escalate).
+        let ruled = triage::urgent_tier(text).or((!signs.is_empty()).then_some(Tier::Physio));
         let tier = detected.max(ruled);
 
         let mut context = Context {
@@ -428,7 +429,7 @@ impl Engine {
         };
         let outcome = match mode {
             Mode::Ask => self.decide_ask(&context, tier),
-            Mode::Auto => self.decide_auto(&context, tier, auto_answer),
+            Mode::Auto => self.decide_auto(&context, tier, auto_answer, self.config.auto_safety),
         };
         let text = self.render(&outcome, &analysis, &signs, tier, mode);
         let confidence = context.confidence;
@@ -447,6 +448,25 @@ impl Engine {
             tier,
             text,
         }
+    }
+
+    /// The tier the warning-sign detector sees, from its probabilities (none, physio, urgent,
+    /// emergency). Emergency and urgent have their own, lower threshold: missing one costs far
+    /// more than a needless "get it seen today".
+    fn detected_tier(&self, p: &[f32]) -> Option<Tier> {
+        let urgent = p[2] + p[3];
+        if urgent >= self.config.urgent_threshold {
+            return Some(if p[3] >= p[2] {
+                Tier::Emergency
+            } else {
+                Tier::Urgent
+            });
+        }
+        if 1.0 - p[0] >= self.config.sign_threshold {
+            let best = (1..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b]))?;
+            return semantic::class_tier(best);
+        }
+        None
     }
 
     fn confidence(&self, c: &Context, mode: Mode) -> f32 {
@@ -480,9 +500,12 @@ impl Engine {
         let a = c.analysis;
         let out_of_scope = &a.normalised.out_of_scope;
         if let Some(tier) = tier {
-            // The safety advice always comes (see `render`); the background of an entry only
+            if tier >= Tier::Urgent {
+                return Outcome::Safety { tier };
+            }
+            // The physio advice always comes (see `render`); the background of an entry only
             // when the message is about something the knowledge covers.
-            if tier >= Tier::Urgent || a.on_topic || c.confidence >= self.config.ask_suggest {
+            if a.on_topic || c.confidence >= self.config.ask_suggest {
                 return Outcome::Answer {
                     entry: self.escalation_entry(c),
                 };
@@ -531,13 +554,25 @@ impl Engine {
         Outcome::Decline { reason }
     }
 
-    fn decide_auto(&self, c: &Context, tier: Option<Tier>, threshold: f32) -> Outcome {
+    fn decide_auto(
+        &self,
+        c: &Context,
+        tier: Option<Tier>,
+        threshold: f32,
+        safety: bool,
+    ) -> Outcome {
         let a = c.analysis;
         let decline = |reason| Outcome::Decline { reason };
-        // Urgent and emergency advice goes out whatever the topic; a physio recommendation
-        // only to a question about something the knowledge covers.
+        // Urgent and emergency advice goes out whatever the topic (unless the server turned
+        // safety replies off); a physio recommendation only to a question about something the
+        // knowledge covers.
         let escalate = match tier {
-            Some(t) if t >= Tier::Urgent => true,
+            Some(t) if t >= Tier::Urgent => {
+                if safety {
+                    return Outcome::Safety { tier: t };
+                }
+                false
+            }
             Some(_) => {
                 a.intent != Intent::None
                     && a.normalised.out_of_scope.is_empty()
@@ -601,6 +636,7 @@ impl Engine {
                 let list: Vec<&Entry> = entries.iter().map(|&i| &self.kb.entries[i]).collect();
                 reply::suggestions(&list)
             }
+            Outcome::Safety { tier } => reply::safety(*tier, &self.reply.emergency_number),
             Outcome::Decline { .. } if mode == Mode::Auto => return String::new(),
             Outcome::Decline { .. } => {
                 reply::decline(&a.normalised.out_of_scope, signs, tier.is_some())

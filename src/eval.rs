@@ -129,6 +129,7 @@ impl Tally {
             Outcome::Decline { reason } => reason.to_string(),
             Outcome::Suggest { .. } => "suggested".into(),
             Outcome::Answer { .. } => "answered".into(),
+            Outcome::Safety { tier } => format!("{} advice", tier.key()),
         };
         self.failures.push(format!(
             "{what}: {text:?} ({why}; confidence {:.2}, none {:.2}, warning {:.2})",

@@ -7,7 +7,7 @@
 //! disabled; this is the second lock on the same door.
 
 use crate::knowledge::Entry;
-use crate::triage::Sign;
+use crate::triage::{Sign, Tier};
 
 /// The prompt under every answer.
 pub const PHYSIO_PROMPT: &str =
@@ -79,6 +79,30 @@ pub fn escalation(signs: &[Sign]) -> String {
          looked at rather than rolled or stretched out, and I can't tell what's causing it. \
          Meanwhile, ease off anything that makes it worse."
     )
+}
+
+/// The reply to a possible emergency or urgent injury: the action in the first line, that the
+/// bot can't assess it, and no training advice of any kind.
+pub fn safety(tier: Tier, emergency_number: &str) -> String {
+    match tier {
+        Tier::Emergency => format!(
+            "🚨 **Call emergency services now ({emergency_number}).**\n\
+             What you describe could be a medical emergency, and a bot can't assess it. Stop \
+             exercising and don't wait to see if it passes. If someone has collapsed and isn't \
+             breathing normally, call, start CPR if you know how, and send someone for a \
+             defibrillator (AED).\n\
+             This is general information, not a diagnosis."
+        ),
+        Tier::Urgent => format!(
+            "🚑 **Get this seen today: urgent care, A&E or a doctor.**\n\
+             What you describe could be an injury that needs checking straight away, and a bot \
+             can't assess it. Stop running on it, and don't roll, stretch or load it until \
+             you've been seen. If it gets much worse or you feel unwell, call \
+             {emergency_number}.\n\
+             This is general information, not a diagnosis."
+        ),
+        Tier::Physio => escalation(&[]),
+    }
 }
 
 /// A warning-sign reply: the physio recommendation first, then the background.

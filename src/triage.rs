@@ -281,6 +281,81 @@ pub fn assess(text: &str) -> Vec<Sign> {
     signs
 }
 
+/// One explicit rule for the urgent tiers: it fires when every group has a word or phrase in
+/// the message (not negated), and no word of `unless` is there. Groups are alternatives; a
+/// phrase is written with spaces and matched as consecutive folded words.
+struct TierRule {
+    tier: Tier,
+    all: &'static [&'static [&'static str]],
+    unless: &'static [&'static str],
+}
+
+/// What makes a sore chest ordinary ("chest hurts from laughing"). Not "lol": people type it
+/// when they are frightened too, and a missed heart problem costs far more than a false alarm.
+const CHEST_NOT_SERIOUS: &[&str] = &["laughing", "laughed", "laugh", "coughing", "cough"];
+/// What makes "collapsed" or "passed out" mean tired ("collapsed on the sofa").
+const COLLAPSE_NOT_SERIOUS: &[&str] = &[
+    "sofa", "couch", "bed", "slept", "sleep", "asleep", "nap", "laughing", "laughed", "lol",
+    "haha", "lmao", "joke",
+];
+
+#[rustfmt::skip]
+const TIER_RULES: &[TierRule] = &[
+    // Heart and lungs.
+    TierRule { tier: Tier::Emergency, all: &[&["chest"], &["pain", "pains", "hurt", "hurts", "hurting", "tight", "tightness", "pressure", "heavy", "heaviness", "crushing", "squeezing", "ache", "aching"]], unless: CHEST_NOT_SERIOUS },
+    TierRule { tier: Tier::Emergency, all: &[&["heart", "pulse", "heartbeat"], &["racing", "pounding", "irregular", "fluttering", "skipping", "skipped", "all over the place"], &["dizzy", "dizziness", "faint", "lightheaded", "light headed", "pass out", "passing out", "chest"]], unless: &["lol", "haha"] },
+    TierRule { tier: Tier::Emergency, all: &[&["cant breathe", "cannot breathe", "couldnt breathe", "struggling to breathe", "blue lips", "lips blue", "lips are blue", "lips went blue", "lips turned blue"]], unless: &["laughing", "lol", "haha"] },
+    // Collapse.
+    TierRule { tier: Tier::Emergency, all: &[&["collapsed", "fainted", "blacked out", "unconscious", "unresponsive", "not responding", "isnt responding", "wasnt responding", "not breathing", "passed out"]], unless: COLLAPSE_NOT_SERIOUS },
+    // Heat illness.
+    TierRule { tier: Tier::Emergency, all: &[&["stopped sweating", "not sweating", "no longer sweating", "cant sweat"]], unless: &[] },
+    TierRule { tier: Tier::Emergency, all: &[&["confused", "confusion", "slurring", "slurred", "disoriented", "disorientated", "talking nonsense", "saying weird", "doesnt know where"], &["heat", "hot", "sun", "sweating", "temperature", "collapsed", "dizzy", "head"]], unless: &["lol", "haha", "about"] },
+    // Head injury.
+    TierRule { tier: Tier::Emergency, all: &[&["head", "concussion", "concussed"], &["vomit", "vomited", "vomiting", "sick", "threw up", "throwing up", "drowsy", "confused", "blurry", "blurred", "double vision"]], unless: &["lol", "haha"] },
+    TierRule { tier: Tier::Emergency, all: &[&["worst headache"]], unless: &[] },
+    // A clot that may have moved: calf swelling with breathlessness or chest pain.
+    TierRule { tier: Tier::Emergency, all: &[&["calf", "leg"], &["swollen", "swelling", "swelled"], &["breathless", "short of breath", "out of breath", "cant breathe", "chest"]], unless: &[] },
+    // The nerves at the base of the spine.
+    TierRule { tier: Tier::Emergency, all: &[&["numb", "numbness", "no feeling", "tingling"], &["groin", "buttocks", "bum", "backside", "saddle", "genitals", "between my legs"]], unless: &[] },
+    TierRule { tier: Tier::Emergency, all: &[&["bladder", "bowel", "bowels", "wet myself", "wee myself"], &["control", "cant", "couldnt", "lost", "accident", "trouble"]], unless: &[] },
+    // Tendon rupture, fractures, clots in the leg, muscle breakdown, compartment pressure.
+    TierRule { tier: Tier::Urgent, all: &[&["pop", "popped", "snap", "snapped", "bang", "kicked", "shot"], &["achilles", "heel", "calf", "ankle", "knee", "hamstring"]], unless: &["music", "lol", "haha"] },
+    TierRule { tier: Tier::Urgent, all: &[&["cant put weight", "cannot put weight", "cant bear weight", "cannot bear weight", "cant weight bear", "unable to weight bear", "cant stand on", "cant walk on", "cannot walk on", "cant put any weight", "no weight on"]], unless: &[] },
+    TierRule { tier: Tier::Urgent, all: &[&["calf", "leg"], &["red", "hot", "warm"], &["swollen", "swelling", "swelled", "bigger", "puffy"]], unless: &[] },
+    TierRule { tier: Tier::Urgent, all: &[&["calf", "leg"], &["swollen", "swelling", "swelled", "bigger", "puffy", "tender", "aches", "aching"], &["flight", "flew", "flying", "plane", "drive", "drove", "coach", "journey", "travelling"]], unless: &[] },
+    TierRule { tier: Tier::Urgent, all: &[&["urine", "pee", "wee", "piss"], &["dark", "brown", "cola", "coke", "tea coloured", "tea colored", "black", "blood", "red"]], unless: &[] },
+    TierRule { tier: Tier::Urgent, all: &[&["foot drop", "foot is dropping", "foot slaps", "foot slapping", "foot flops", "cant lift my foot", "cant lift the front of my foot", "toes catch", "toes keep catching"]], unless: &[] },
+    TierRule { tier: Tier::Urgent, all: &[&["knee"], &["locked", "locking", "locks", "wont straighten", "cant straighten", "gave way and swelled", "swelled up", "ballooned", "blew up"]], unless: &[] },
+    TierRule { tier: Tier::Urgent, all: &[&["shin", "lower leg", "calf"], &["numb", "numbness", "tingling", "tingly", "pins and needles"], &["not settling", "wont settle", "hasnt settled", "not easing", "hasnt eased", "wont ease", "hours", "going to burst", "rock hard"]], unless: &[] },
+    TierRule { tier: Tier::Urgent, all: &[&["fever", "temperature", "shivery", "shivering"], &["swollen", "swelling", "red", "hot"], &["joint", "knee", "ankle", "hip", "wrist", "elbow"]], unless: &[] },
+    TierRule { tier: Tier::Urgent, all: &[&["bone", "pinpoint", "one spot on the bone"], &["limp", "limping", "hobbling"]], unless: &[] },
+];
+
+/// Whether `phrase` (words separated by spaces) occurs in `words`, not negated.
+fn has(words: &[String], phrase: &str) -> bool {
+    let parts: Vec<&str> = phrase.split(' ').collect();
+    words
+        .windows(parts.len())
+        .enumerate()
+        .any(|(i, w)| w.iter().zip(&parts).all(|(a, b)| a == b) && !cancelled(words, i))
+}
+
+/// The most urgent tier an explicit rule finds: emergency, urgent, or none. The physio tier is
+/// [`assess`]'s signs; the learnt detector adds descriptions no rule lists.
+pub fn urgent_tier(text: &str) -> Option<Tier> {
+    let words = crate::text::fold_words(text);
+    TIER_RULES
+        .iter()
+        .filter(|r| {
+            r.all
+                .iter()
+                .all(|group| group.iter().any(|p| has(&words, p)))
+                && !r.unless.iter().any(|u| words.iter().any(|w| w == u))
+        })
+        .map(|r| r.tier)
+        .max()
+}
+
 /// Whether a negation or a hypothetical stands just before position `i`.
 fn cancelled(words: &[String], i: usize) -> bool {
     let near = |n: usize, list: &[&str]| {
@@ -349,6 +424,36 @@ fn lasts_a_week_or_more(words: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urgent_tiers_and_look_alikes() {
+        let cases = [
+            (
+                "tight heavy chest on the climbs and it hasn't eased",
+                Some(Tier::Emergency),
+            ),
+            (
+                "my clubmate collapsed at the finish and isn't responding",
+                Some(Tier::Emergency),
+            ),
+            (
+                "felt a pop at the back of my heel and now I can't push off",
+                Some(Tier::Urgent),
+            ),
+            (
+                "twisted my ankle on the trail and can't put weight on it",
+                Some(Tier::Urgent),
+            ),
+            ("chest hurts from laughing at the fancy dress", None),
+            ("collapsed on the sofa after the long run", None),
+            ("legs felt like they'd collapse on the last hill", None),
+            ("no chest pain, just tired legs", None),
+            ("does rolling help DOMS?", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(urgent_tier(text), want, "{text}");
+        }
+    }
 
     #[test]
     fn durations() {

@@ -79,6 +79,7 @@ fn record(engine: &Engine, r: &Response) {
     let outcome = match r.outcome {
         Outcome::Answer { .. } if r.escalated() => "answer+physio",
         Outcome::Answer { .. } => "answer",
+        Outcome::Safety { tier } => tier.key(),
         Outcome::Suggest { .. } => "suggest",
         Outcome::Decline { .. } => "decline",
     };
@@ -129,6 +130,8 @@ async fn send(ctx: Context<'_>, engine: &Engine, r: &Response) -> Result<(), Err
                 .components(vec![serenity::CreateActionRow::Buttons(buttons)])
         }
         Outcome::Decline { .. } => base.ephemeral(true),
+        // Public, so that anyone with the member sees it; no buttons to vote on.
+        Outcome::Safety { .. } => base,
     };
     ctx.send(reply).await?;
     Ok(())
