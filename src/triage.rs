@@ -309,7 +309,7 @@ const TIER_RULES: &[TierRule] = &[
     TierRule { tier: Tier::Emergency, all: &[&["collapsed", "fainted", "blacked out", "unconscious", "unresponsive", "not responding", "isnt responding", "wasnt responding", "not breathing", "passed out"]], unless: COLLAPSE_NOT_SERIOUS },
     // Heat illness.
     TierRule { tier: Tier::Emergency, all: &[&["stopped sweating", "not sweating", "no longer sweating", "cant sweat"]], unless: &[] },
-    TierRule { tier: Tier::Emergency, all: &[&["confused", "confusion", "slurring", "slurred", "disoriented", "disorientated", "talking nonsense", "saying weird", "doesnt know where"], &["heat", "hot", "sun", "sweating", "temperature", "collapsed", "dizzy", "head"]], unless: &["lol", "haha", "about"] },
+    TierRule { tier: Tier::Emergency, all: &[&["confused", "confusion", "slurring", "slurred", "disoriented", "disorientated", "talking nonsense", "not making sense", "making no sense", "saying weird", "doesnt know where", "stumbling", "staggering", "hot to the touch", "burning up", "skin is hot"], &["heat", "hot", "sun", "sweating", "temperature", "collapsed", "dizzy", "head", "stumbling", "staggering"]], unless: &["lol", "haha", "about"] },
     // Head injury.
     TierRule { tier: Tier::Emergency, all: &[&["head", "concussion", "concussed"], &["vomit", "vomited", "vomiting", "sick", "threw up", "throwing up", "drowsy", "confused", "blurry", "blurred", "double vision"]], unless: &["lol", "haha"] },
     TierRule { tier: Tier::Emergency, all: &[&["worst headache"]], unless: &[] },
@@ -321,6 +321,7 @@ const TIER_RULES: &[TierRule] = &[
     // Tendon rupture, fractures, clots in the leg, muscle breakdown, compartment pressure.
     TierRule { tier: Tier::Urgent, all: &[&["pop", "popped", "snap", "snapped", "bang", "kicked", "shot"], &["achilles", "heel", "calf", "ankle", "knee", "hamstring"]], unless: &["music", "lol", "haha"] },
     TierRule { tier: Tier::Urgent, all: &[&["cant put weight", "cannot put weight", "cant bear weight", "cannot bear weight", "cant weight bear", "unable to weight bear", "cant stand on", "cant walk on", "cannot walk on", "cant put any weight", "no weight on"]], unless: &[] },
+    TierRule { tier: Tier::Urgent, all: &[&["cant walk", "cannot walk", "couldnt walk", "unable to walk", "can barely walk"], &["bruise", "bruising", "bruised", "swollen", "swelling", "pop", "popped", "snap", "snapped", "tore", "torn", "tear", "twist", "twisted", "fell", "fall", "sprint", "sprinting", "went"]], unless: &["lol", "haha", "doms", "stairs", "marathon"] },
     TierRule { tier: Tier::Urgent, all: &[&["calf", "leg"], &["red", "hot", "warm"], &["swollen", "swelling", "swelled", "bigger", "puffy"]], unless: &[] },
     TierRule { tier: Tier::Urgent, all: &[&["calf", "leg"], &["swollen", "swelling", "swelled", "bigger", "puffy", "tender", "aches", "aching"], &["flight", "flew", "flying", "plane", "drive", "drove", "coach", "journey", "travelling"]], unless: &[] },
     TierRule { tier: Tier::Urgent, all: &[&["urine", "pee", "wee", "piss"], &["dark", "brown", "cola", "coke", "tea coloured", "tea colored", "black", "blood", "red"]], unless: &[] },

@@ -181,3 +181,64 @@ fn health_reads_the_heartbeat() {
     let (ok, why) = health(None);
     assert!(!ok && why.contains("no heartbeat"), "{why}");
 }
+
+#[test]
+fn a_bad_line_in_a_batch_is_reported_and_skipped() {
+    let mut child = Command::new(common::bin())
+        .env("RUNCLUB_CACHE_DIR", common::cache_dir())
+        .args(["ask", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let long = "my knee has been grumbling on long runs and I keep rolling it. ".repeat(70);
+    let mut input = b"is the IT band a muscle?\n".to_vec();
+    input.extend_from_slice(b"caf\xe9 run \xff\xfe\n");
+    input.extend_from_slice(long.as_bytes());
+    input.extend_from_slice(b"\nmy chest went tight and heavy on the hill and it hasn't eased\n");
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The bad line is named on stderr; the lines around it are all answered, in order.
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: not valid UTF-8"));
+    assert_eq!(lines[0]["entry"], "itb-not-a-muscle");
+    assert_eq!(lines[1]["question"].as_str().unwrap().len(), long.len());
+    assert!(lines[1]["reply"].as_str().unwrap().chars().count() <= 2000);
+    // The extra fields for tuning: escalation tier, candidates, probabilities.
+    assert_eq!(lines[2]["escalation"], "emergency");
+    assert_eq!(lines[2]["physio_escalation"], true);
+    assert_eq!(lines[2]["outcome"], "safety");
+    assert!(lines[2]["reply"]
+        .as_str()
+        .unwrap()
+        .starts_with("🚨 **Call emergency services now (999 / 112 / 911).**"));
+    assert_eq!(lines[0]["escalation"], "none");
+    let candidates = lines[0]["candidates"].as_array().unwrap();
+    assert_eq!(candidates[0]["entry"], "itb-not-a-muscle");
+    for key in ["score", "head", "lexical"] {
+        assert!(candidates[0][key].as_f64().is_some(), "{key}");
+    }
+    assert!(lines[0]["none_probability"].as_f64().unwrap() < 0.5);
+    assert!(lines[2]["warning_probability"].as_f64().unwrap() >= 0.0);
+}
+
+#[test]
+fn check_reports_missing_model_files() {
+    let dir = common::temp_dir("cli-no-model");
+    let out = Command::new(common::bin())
+        .env("RUNCLUB_MODEL_DIR", &dir)
+        .args(["check"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("model.safetensors"), "{text}");
+    assert!(text.contains("tokenizer.json"), "{text}");
+}

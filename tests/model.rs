@@ -1,0 +1,244 @@
+//! The sentence-embedding model and what is trained on it: embeddings agree with reference
+//! vectors computed independently from the f32 model (`models/reference_vectors.py`); the
+//! trained matcher and the warning-sign detector generalise to examples they were not trained
+//! on (cross-validation) and to our own held-out member messages
+//! (`tests/fixtures/heldout.tsv`, written apart from the knowledge and never trained on).
+
+mod common;
+
+use runclub_bot::embed::{dot, MAX_TOKENS};
+use runclub_bot::engine::{Mode, Outcome};
+use runclub_bot::semantic::{self, Vectors};
+use runclub_bot::triage::Tier;
+use runclub_bot::KnowledgeBase;
+
+#[test]
+fn embeddings_agree_with_the_reference_model() {
+    let fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::repo().join("tests/fixtures/embeddings.json")).unwrap(),
+    )
+    .unwrap();
+    let embedder = common::embedder();
+    let cases = fixture["cases"].as_array().unwrap();
+    assert!(cases.len() >= 5);
+    let mut texts = Vec::new();
+    for case in cases {
+        let text = case["text"].as_str().unwrap();
+        let want: Vec<f32> = case["vector"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect();
+        let got = embedder.embed(text).unwrap();
+        assert_eq!(got.len(), want.len());
+        let cosine = dot(&got, &want) / dot(&want, &want).sqrt();
+        assert!(cosine > 0.999, "{text:?}: cosine {cosine}");
+        // Long messages are cut to the model's window the same way.
+        assert_eq!(
+            embedder.token_count(text).unwrap() as u64,
+            case["tokens"].as_u64().unwrap(),
+            "{text:?}"
+        );
+        texts.push(text);
+    }
+    assert!(
+        texts.iter().any(|t| t.len() > 2000),
+        "a long message is covered"
+    );
+    assert!(cases
+        .iter()
+        .any(|c| c["tokens"].as_u64() == Some(MAX_TOKENS as u64)));
+    // Batches (padded, masked) give the same vectors as one message at a time.
+    let batch = embedder.embed_batch(&texts, 4).unwrap();
+    for (t, v) in texts.iter().zip(&batch) {
+        let single = embedder.embed(t).unwrap();
+        assert!(dot(v, &single) > 0.9999, "{t:?}");
+    }
+}
+
+#[test]
+fn the_cache_returns_what_the_model_computes() {
+    let kb = KnowledgeBase::load_dir(&common::repo().join("knowledge")).unwrap();
+    let texts: Vec<&str> = semantic::example_texts(&kb).into_iter().take(6).collect();
+    let dir = common::temp_dir("model-cache");
+    let embedder = common::embedder();
+    let (fresh, stats) = Vectors::compute(&embedder, &texts, Some(&dir)).unwrap();
+    assert_eq!((stats.reused, stats.computed), (0, 6));
+    let (cached, stats) = Vectors::compute(&embedder, &texts, Some(&dir)).unwrap();
+    assert_eq!((stats.reused, stats.computed), (6, 0));
+    for t in &texts {
+        assert_eq!(fresh.get(t), cached.get(t));
+    }
+    // A damaged cache costs time, never correctness.
+    for f in std::fs::read_dir(&dir).unwrap() {
+        std::fs::write(f.unwrap().path(), b"garbage").unwrap();
+    }
+    let (again, stats) = Vectors::compute(&embedder, &texts, Some(&dir)).unwrap();
+    assert_eq!(stats.computed, 6);
+    assert_eq!(fresh.get(texts[0]), again.get(texts[0]));
+}
+
+#[test]
+fn cross_validation_over_the_knowledge_examples() {
+    let kb = KnowledgeBase::load_dir(&common::repo().join("knowledge")).unwrap();
+    let embedder = common::embedder();
+    let texts = semantic::example_texts(&kb);
+    let (vectors, _) = Vectors::compute(&embedder, &texts, Some(&common::cache_dir())).unwrap();
+    let config = runclub_bot::Config::default();
+    let t = runclub_bot::eval::cross_validate(
+        &kb,
+        &config.matcher,
+        &config.reply,
+        &embedder,
+        &vectors,
+        5,
+    )
+    .unwrap();
+    let share = |n: usize, d: usize| n as f64 / d as f64;
+    // Measured at 83.6% right and 3.6% wrong; these floors catch a real regression.
+    assert!(share(t.ask_right, t.on_topic) >= 0.80, "{t}");
+    assert!(share(t.ask_wrong, t.on_topic) <= 0.05, "{t}");
+    assert!(share(t.none_declined, t.none) >= 0.92, "{t}");
+    for tier in [Tier::Urgent, Tier::Emergency] {
+        let (n, caught, _) = t.signs[&tier];
+        assert!(share(caught, n) >= 0.93, "{tier:?}: {t}");
+    }
+    assert!(share(t.on_topic_false_alarms, t.on_topic) <= 0.03, "{t}");
+    assert!(share(t.auto_correct, t.auto_replies) >= 0.92, "{t}");
+}
+
+struct Case {
+    kind: String,
+    label: String,
+    text: String,
+}
+
+fn held_out() -> Vec<Case> {
+    let text = std::fs::read_to_string(common::repo().join("tests/fixtures/heldout.tsv")).unwrap();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut p = l.splitn(3, '\t');
+            Case {
+                kind: p.next().unwrap().into(),
+                label: p.next().unwrap().into(),
+                text: p.next().unwrap().into(),
+            }
+        })
+        .collect()
+}
+
+/// Words of training advice: none may appear under an emergency or urgent reply.
+const TRAINING_WORDS: &[&str] = &[
+    "foam roll",
+    "warm-up",
+    "warm up",
+    "leg swings",
+    "calf raise",
+    "strength",
+    "ease off",
+];
+
+#[test]
+fn held_out_member_messages() {
+    let engine = common::engine();
+    let cases = held_out();
+    let mut misses = Vec::new();
+    let (mut on, mut right, mut wrong, mut quiet, mut declined) = (0, 0, 0, 0, 0);
+    let (mut urgent, mut urgent_ok, mut physio, mut physio_ok, mut near, mut alarms) =
+        (0, 0, 0, 0, 0, 0);
+    let (mut auto_replies, mut auto_ok, mut chatter_replies) = (0, 0, 0);
+    for c in &cases {
+        let ask = engine.respond(&c.text, Mode::Ask);
+        let auto = engine.respond(&c.text, Mode::Auto);
+        let answered_entry = |r: &runclub_bot::Response| match r.outcome {
+            Outcome::Answer { entry } => Some(engine.entry(entry).id.clone()),
+            _ => None,
+        };
+        if auto.answered() {
+            auto_replies += 1;
+        }
+        match c.kind.as_str() {
+            "on_topic" => {
+                on += 1;
+                match answered_entry(&ask) {
+                    Some(e) if e == c.label && !ask.escalated() => right += 1,
+                    Some(e) => {
+                        wrong += 1;
+                        misses.push(format!("{:?}: {e} instead of {}", c.text, c.label));
+                    }
+                    None => {}
+                }
+                if answered_entry(&auto).as_deref() == Some(c.label.as_str()) {
+                    auto_ok += 1;
+                }
+            }
+            "chatter" | "out_of_scope" => {
+                quiet += 1;
+                declined += usize::from(!ask.answered());
+                if auto.answered() {
+                    chatter_replies += 1;
+                    misses.push(format!("auto reply to {:?}", c.text));
+                }
+            }
+            "emergency" | "urgent" => {
+                urgent += 1;
+                let want = if c.kind == "emergency" {
+                    Tier::Emergency
+                } else {
+                    Tier::Urgent
+                };
+                // The first line is the action; no training advice follows, in either mode.
+                let first = ask.text.lines().next().unwrap_or_default();
+                let led = first.contains("emergency services") || first.contains("seen today");
+                if matches!(ask.outcome, Outcome::Safety { tier } if tier >= Tier::Urgent) && led {
+                    urgent_ok += 1;
+                } else {
+                    misses.push(format!("{:?} ({want:?}) got {:?}", c.text, ask.tier));
+                }
+                for r in [&ask, &auto] {
+                    let lower = r.text.to_lowercase();
+                    for w in TRAINING_WORDS {
+                        assert!(!lower.contains(w), "{w:?} under {:?}: {}", c.text, r.text);
+                    }
+                }
+                if auto.escalated() {
+                    auto_ok += 1;
+                }
+            }
+            "physio" => {
+                physio += 1;
+                physio_ok += usize::from(ask.escalated());
+                if auto.escalated() {
+                    auto_ok += 1;
+                }
+            }
+            "near_miss" => {
+                near += 1;
+                if ask.tier >= Some(Tier::Urgent) {
+                    alarms += 1;
+                    misses.push(format!("alarm on {:?}", c.text));
+                }
+            }
+            other => panic!("unknown kind {other}"),
+        }
+    }
+    let share = |n: usize, d: usize| n as f64 / d.max(1) as f64;
+    let report = format!(
+        "on-topic right {right}/{on}, wrong {wrong}; declined {declined}/{quiet}; urgent+emergency \
+         {urgent_ok}/{urgent}; physio {physio_ok}/{physio}; near-miss alarms {alarms}/{near}; \
+         auto {auto_ok}/{auto_replies}, chatter replies {chatter_replies}\n{misses:#?}"
+    );
+    // Measured: 101/120 right, 8 wrong, 65/65 declined, 24/24 urgent, 14/15 physio, 4/15
+    // near-miss alarms (all urgent-looking wording), auto 126/134, no chatter reply.
+    assert!(share(right, on) >= 0.80, "{report}");
+    assert!(share(wrong, on) <= 0.08, "{report}");
+    assert!(share(declined, quiet) >= 0.95, "{report}");
+    assert!(share(urgent_ok, urgent) >= 0.95, "{report}");
+    assert!(share(physio_ok, physio) >= 0.85, "{report}");
+    assert!(alarms <= 5, "{report}");
+    assert!(share(auto_ok, auto_replies) >= 0.90, "{report}");
+    assert_eq!(chatter_replies, 0, "{report}");
+}
