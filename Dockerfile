@@ -15,6 +15,7 @@ COPY src src
 COPY benches benches
 COPY knowledge knowledge
 COPY config config
+COPY models models
 ENV CARGO_PROFILE_RELEASE_LTO=thin
 RUN touch src/main.rs src/lib.rs \
  && cargo build --release --locked --bin runclub-bot \
@@ -27,15 +28,18 @@ RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin runc
 COPY --from=build /src/target/release/runclub-bot /usr/local/bin/runclub-bot
 COPY --chown=root:root knowledge /app/knowledge
 COPY --chown=root:root config /app/config
+COPY --chown=root:root models /app/models
 COPY --from=build --chown=runclub:runclub /data-empty /data
 WORKDIR /app
 ENV RUNCLUB_CONFIG=/app/config/runclub-bot.toml \
     RUNCLUB_KNOWLEDGE_DIR=/app/knowledge \
+    RUNCLUB_MODEL_DIR=/app/models/all-MiniLM-L6-v2 \
     RUNCLUB_DATA_DIR=/data \
     RUST_LOG=runclub_bot=info,warn
 VOLUME ["/data"]
 USER runclub
 STOPSIGNAL SIGTERM
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["runclub-bot", "health"]
+# The first start embeds the knowledge's examples (about 10 s on 2 cores) into /data/cache.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["runclub-bot", "health"]
 ENTRYPOINT ["runclub-bot"]
 CMD ["run"]
