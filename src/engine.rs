@@ -627,21 +627,39 @@ impl Engine {
         tier: Option<Tier>,
         mode: Mode,
     ) -> String {
-        let text = match outcome {
-            Outcome::Answer { entry } if tier.is_some() => {
-                reply::escalated_answer(signs, &self.kb.entries[*entry])
-            }
-            Outcome::Answer { entry } => reply::answer(&self.kb.entries[*entry]),
+        // Each reply is a body and the line that must survive any shortening.
+        let (body, footer) = match outcome {
+            Outcome::Answer { entry } if tier.is_some() => (
+                reply::escalated_answer(signs, &self.kb.entries[*entry]),
+                reply::DISCLAIMER,
+            ),
+            Outcome::Answer { entry } => (
+                reply::answer_body(&self.kb.entries[*entry]),
+                reply::PHYSIO_PROMPT,
+            ),
             Outcome::Suggest { entries } => {
                 let list: Vec<&Entry> = entries.iter().map(|&i| &self.kb.entries[i]).collect();
-                reply::suggestions(&list)
+                return reply::finish(&reply::suggestions(&list), self.reply.max_chars);
             }
-            Outcome::Safety { tier } => reply::safety(*tier, &self.reply.emergency_number),
+            Outcome::Safety { tier } => (
+                reply::safety(*tier, &self.reply.emergency_number),
+                reply::DISCLAIMER,
+            ),
             Outcome::Decline { .. } if mode == Mode::Auto => return String::new(),
             Outcome::Decline { .. } => {
-                reply::decline(&a.normalised.out_of_scope, signs, tier.is_some())
+                let advice: Vec<&str> = self
+                    .kb
+                    .lexicon
+                    .out_of_scope
+                    .iter()
+                    .filter(|o| a.normalised.out_of_scope.contains(&o.subject))
+                    .filter_map(|o| o.advice.as_deref())
+                    .collect();
+                let text =
+                    reply::decline(&a.normalised.out_of_scope, &advice, signs, tier.is_some());
+                return reply::finish(&text, self.reply.max_chars);
             }
         };
-        reply::finish(&text, self.reply.max_chars)
+        reply::finish_with_footer(&body, footer, self.reply.max_chars)
     }
 }

@@ -122,6 +122,9 @@ pub struct Synonym {
 pub struct OutOfScope {
     pub subject: String,
     pub variants: Vec<String>,
+    /// Who to ask instead, said in the decline ("ask your midwife or GP").
+    #[serde(default)]
+    pub advice: Option<String>,
 }
 
 /// Words and phrases the matcher needs, kept in data so that a moderator can extend them.

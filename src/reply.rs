@@ -45,6 +45,27 @@ pub fn finish(text: &str, max: usize) -> String {
     truncate(&defuse_mentions(text), max)
 }
 
+/// As [`finish`], keeping `footer` whole on the last line: a moderator's length limit may
+/// shorten the body, never the physio prompt or the disclaimer.
+pub fn finish_with_footer(body: &str, footer: &str, max: usize) -> String {
+    let footer = defuse_mentions(footer);
+    let room = max.saturating_sub(footer.chars().count() + 1);
+    format!("{}\n{footer}", truncate(&defuse_mentions(body), room))
+}
+
+/// The last line of every escalated reply.
+pub const DISCLAIMER: &str = "This is general information, not a diagnosis.";
+
+/// An entry's answer without the prompt under it: title, answer, sources.
+pub fn answer_body(entry: &Entry) -> String {
+    format!(
+        "**{}**\n{}\n\n{}",
+        entry.title,
+        entry.answer,
+        sources_line(entry)
+    )
+}
+
 /// The source line of an entry.
 pub fn sources_line(entry: &Entry) -> String {
     let list: Vec<String> = entry.sources.iter().map(|s| s.to_string()).collect();
@@ -54,13 +75,7 @@ pub fn sources_line(entry: &Entry) -> String {
 
 /// An entry as an answer: title, answer, sources, physio prompt.
 pub fn answer(entry: &Entry) -> String {
-    format!(
-        "**{}**\n{}\n\n{}\n{}",
-        entry.title,
-        entry.answer,
-        sources_line(entry),
-        PHYSIO_PROMPT
-    )
+    format!("{}\n{PHYSIO_PROMPT}", answer_body(entry))
 }
 
 /// The physio recommendation that leads a reply to a message with warning signs.
@@ -90,16 +105,14 @@ pub fn safety(tier: Tier, emergency_number: &str) -> String {
              What you describe could be a medical emergency, and a bot can't assess it. Stop \
              exercising and don't wait to see if it passes. If someone has collapsed and isn't \
              breathing normally, call, start CPR if you know how, and send someone for a \
-             defibrillator (AED).\n\
-             This is general information, not a diagnosis."
+             defibrillator (AED)."
         ),
         Tier::Urgent => format!(
             "🚑 **Get this seen today: urgent care, A&E or a doctor.**\n\
              What you describe could be an injury that needs checking straight away, and a bot \
              can't assess it. Stop running on it, and don't roll, stretch or load it until \
              you've been seen. If it gets much worse or you feel unwell, call \
-             {emergency_number}.\n\
-             This is general information, not a diagnosis."
+             {emergency_number}."
         ),
         Tier::Physio => escalation(&[]),
     }
@@ -128,7 +141,8 @@ pub fn suggestions(entries: &[&Entry]) -> String {
 
 /// A polite decline that says what the bot can answer.
 /// With `escalate`, it leads with the physio recommendation.
-pub fn decline(out_of_scope: &[String], signs: &[Sign], escalate: bool) -> String {
+/// `advice` says who to ask instead, for subjects that have someone better placed.
+pub fn decline(out_of_scope: &[String], advice: &[&str], signs: &[Sign], escalate: bool) -> String {
     let mut out = String::new();
     if escalate {
         out.push_str(&escalation(signs));
@@ -140,6 +154,12 @@ pub fn decline(out_of_scope: &[String], signs: &[Sign], escalate: bool) -> Strin
             "Sorry, I don't cover {}, so I won't guess. ",
             subjects.join(" or ")
         )),
+    }
+    for a in advice {
+        let mut chars = a.chars();
+        if let Some(first) = chars.next() {
+            out.push_str(&format!("{}{}. ", first.to_uppercase(), chars.as_str()));
+        }
     }
     out.push_str(&format!(
         "I can help with {SCOPE}: try `/topics` to see everything I know. For anything that hurts \

@@ -483,3 +483,43 @@ fn claims_versus_banter_in_ask_mode() {
         assert!(!engine.respond(banter, Mode::Auto).answered(), "{banter}");
     }
 }
+
+/// A moderator's short length limit shortens the body of a reply, never the line that must
+/// reach the member: the physio prompt, the disclaimer, the emergency action.
+#[test]
+fn short_replies_keep_the_prompt_and_the_safety_line() {
+    let kb = runclub_bot::KnowledgeBase::load_dir(&common::repo().join("knowledge")).unwrap();
+    let reply = runclub_bot::config::ReplyConfig {
+        max_chars: 250,
+        ..Default::default()
+    };
+    let engine = runclub_bot::Engine::new(
+        kb,
+        runclub_bot::config::MatcherConfig::default(),
+        reply,
+        common::embedder(),
+        Some(&common::cache_dir()),
+    )
+    .unwrap();
+    let cases = [
+        ("does rolling break up scar tissue?", "🩺 If pain persists"),
+        (
+            "my knee has been swollen for two weeks, should I roll it?",
+            "not a diagnosis",
+        ),
+        (
+            "my chest went tight and heavy on the hill and it hasn't eased",
+            "not a diagnosis",
+        ),
+    ];
+    for (q, last) in cases {
+        let r = engine.respond(q, Mode::Ask);
+        assert!(r.text.chars().count() <= 250, "{}", r.text);
+        assert!(r.text.lines().last().unwrap().contains(last), "{}", r.text);
+        assert!(r.text.contains('…'), "the body was shortened: {}", r.text);
+    }
+    let emergency = engine.respond("my chest went tight and heavy on the hill", Mode::Ask);
+    assert!(emergency
+        .text
+        .starts_with("🚨 **Call emergency services now"));
+}
