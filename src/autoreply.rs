@@ -157,7 +157,14 @@ pub fn decide(
     {
         return skip(Skip::IgnoredRole);
     }
-    let response = engine.respond_with_threshold(msg.content, Mode::Auto, auto_threshold);
+    let response = engine.respond_in_server(
+        msg.content,
+        Mode::Auto,
+        auto_threshold,
+        settings.safety_replies,
+    );
+    // A safety reply is never held back by a cooldown: someone may need help now.
+    let safety = matches!(response.outcome, crate::engine::Outcome::Safety { .. });
     let entry = match &response.outcome {
         crate::engine::Outcome::Answer { entry } => engine.entry(*entry).id.clone(),
         // Cooldowns per answer use this key: one safety reply per tier and channel at most
@@ -193,7 +200,7 @@ pub fn decide(
         )
         .map(Skip::EntryCooldown),
     ];
-    if let Some(reason) = cooled.into_iter().flatten().next() {
+    if let Some(reason) = cooled.into_iter().flatten().next().filter(|_| !safety) {
         return Decision::Skip {
             reason,
             response: Some(response),

@@ -323,13 +323,26 @@ impl Engine {
     /// As [`respond`](Self::respond), with the auto-mode threshold given (a server's
     /// sensitivity setting).
     pub fn respond_with_threshold(&self, text: &str, mode: Mode, auto_answer: f32) -> Response {
+        self.respond_in_server(text, mode, auto_answer, true)
+    }
+
+    /// As [`respond_with_threshold`](Self::respond_with_threshold), for a server that may have
+    /// turned auto-mode safety replies off (`safety`; the configuration can too).
+    pub fn respond_in_server(
+        &self,
+        text: &str,
+        mode: Mode,
+        auto_answer: f32,
+        safety: bool,
+    ) -> Response {
+        let safety = safety && self.config.auto_safety;
         match self.embedder.embed(&self.corrected(text)) {
-            Ok(v) => self.respond_embedded(text, &v, mode, auto_answer),
+            Ok(v) => self.respond_with_safety(text, &v, mode, auto_answer, safety),
             Err(e) => {
                 // Never seen in practice (the model ran at load); if it happens the lexical
                 // matcher still answers, and the head is taken to know nothing.
                 tracing::error!(error = %e, "embedding failed; answering from the lexical matcher");
-                self.decide(text, None, mode, auto_answer)
+                self.decide(text, None, mode, auto_answer, safety)
             }
         }
     }
@@ -364,11 +377,22 @@ impl Engine {
         mode: Mode,
         auto_answer: f32,
     ) -> Response {
+        self.respond_with_safety(text, embedding, mode, auto_answer, self.config.auto_safety)
+    }
+
+    fn respond_with_safety(
+        &self,
+        text: &str,
+        embedding: &[f32],
+        mode: Mode,
+        auto_answer: f32,
+        safety: bool,
+    ) -> Response {
         let semantic = Semantic {
             head: self.trained.head.probabilities(embedding),
             signs: self.trained.signs.probabilities(embedding),
         };
-        self.decide(text, Some(&semantic), mode, auto_answer)
+        self.decide(text, Some(&semantic), mode, auto_answer, safety)
     }
 
     fn decide(
@@ -377,6 +401,7 @@ impl Engine {
         semantic: Option<&Semantic>,
         mode: Mode,
         auto_answer: f32,
+        safety: bool,
     ) -> Response {
         let analysis = self.matcher.analyse(text);
         let n = self.kb.entries.len();
@@ -429,7 +454,7 @@ impl Engine {
         };
         let outcome = match mode {
             Mode::Ask => self.decide_ask(&context, tier),
-            Mode::Auto => self.decide_auto(&context, tier, auto_answer, self.config.auto_safety),
+            Mode::Auto => self.decide_auto(&context, tier, auto_answer, safety),
         };
         let text = self.render(&outcome, &analysis, &signs, tier, mode);
         let confidence = context.confidence;

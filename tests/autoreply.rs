@@ -207,3 +207,49 @@ fn sensitivity_moves_the_threshold() {
     );
     assert!(decide(&msg(1, q), &s, engine, 0.3, &cd, Instant::now()).replies());
 }
+
+/// A possible emergency in an enabled channel gets the safety reply whatever its topic, even
+/// right after another auto reply; a server that turned safety replies off gets silence.
+#[test]
+fn safety_replies_skip_cooldowns_and_can_be_turned_off() {
+    let engine = common::engine();
+    let s = settings();
+    let mut cd = CooldownTracker::default();
+    let t0 = Instant::now();
+    cd.record(GUILD, CHANNEL, 1, "itb-not-a-muscle", t0);
+    let emergency = "my mate collapsed after the finish and isn't responding";
+    let d = decide(&msg(1, emergency), &s, engine, 0.5, &cd, t0);
+    match &d {
+        Decision::Reply { response, entry } => {
+            assert_eq!(entry, "safety-emergency");
+            assert!(response
+                .text
+                .starts_with("🚨 **Call emergency services now (999 / 112 / 911).**"));
+        }
+        other => panic!("expected a safety reply, got {other:?}"),
+    }
+    let off = GuildSettings {
+        safety_replies: false,
+        ..settings()
+    };
+    let d = decide(
+        &msg(2, emergency),
+        &off,
+        engine,
+        0.5,
+        &CooldownTracker::default(),
+        t0,
+    );
+    assert!(!d.replies(), "{d:?}");
+    // Banter that only sounds alarming stays silent either way.
+    let banter = "collapsed on the sofa after the long run lol";
+    assert!(!decide(
+        &msg(3, banter),
+        &s,
+        engine,
+        0.5,
+        &CooldownTracker::default(),
+        t0
+    )
+    .replies());
+}

@@ -1123,3 +1123,74 @@ async fn refused_message_content_intent_falls_back_to_slash_commands() {
     assert!(lines[0].contains("Message Content Intent") && lines[0].contains("developer portal"));
     child.kill().await.unwrap();
 }
+
+/// In a channel with auto replies, a possible emergency gets the safety reply whatever its
+/// topic and whatever the cooldowns, pinging nobody; a moderator can turn that off, and
+/// `/autoreply status` says which it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emergencies_get_the_safety_reply_in_auto_channels() {
+    let (fake, bot, _dir) = connected("e2e-safety").await;
+    moderate(&fake, "enable", json!([])).await;
+    assert!(moderate(&fake, "status", json!([]))
+        .await
+        .contains("Safety replies: on"));
+
+    // An answer starts the channel's 120 s cooldown; the emergency is answered regardless.
+    say_here(&fake, 7101, "does foam rolling break up adhesions?");
+    fake.wait_request(5, "first reply", posted_in(CHANNEL_ID))
+        .await;
+    say_here(
+        &fake,
+        7102,
+        "my chest went tight and heavy on the climb and it hasn't eased since I got home",
+    );
+    let r = fake
+        .wait_request(5, "the safety reply", posted_in(CHANNEL_ID))
+        .await;
+    let text = r.body["content"].as_str().unwrap();
+    assert!(
+        text.starts_with("🚨 **Call emergency services now (999 / 112 / 911).**"),
+        "{text}"
+    );
+    for training in ["roll", "warm", "stretch", "leg swings"] {
+        assert!(
+            !text.to_lowercase().contains(&format!(" {training}")),
+            "{training} in {text}"
+        );
+    }
+    assert_eq!(r.body["allowed_mentions"]["parse"], json!([]));
+
+    // Turned off: the marker pattern. The emergency must get nothing; the question after it is
+    // answered, and when that reply arrives nothing else may have been posted.
+    assert!(moderate(
+        &fake,
+        "safety",
+        json!([{"name": "on", "type": 5, "value": false}])
+    )
+    .await
+    .contains("Safety replies **off**"));
+    assert!(moderate(&fake, "status", json!([]))
+        .await
+        .contains("Safety replies: off"));
+    no_cooldowns(&fake).await;
+    let before = fake.requests().iter().filter(|r| any_post(r)).count();
+    say_here(
+        &fake,
+        7103,
+        "my mate just collapsed at the finish and isn't responding",
+    );
+    say_here(&fake, 7104, "is the IT band a muscle?");
+    let marker = fake
+        .wait_request(5, "the marker's reply", posted_in(CHANNEL_ID))
+        .await;
+    assert!(marker.body["content"]
+        .as_str()
+        .unwrap()
+        .contains("Can you stretch or release the IT band?"));
+    let after = fake.requests().iter().filter(|r| any_post(r)).count();
+    assert_eq!(after, before + 1, "only the marker was answered");
+    // Events run concurrently: give a late handler a moment to show itself too.
+    fake.expect_no_request(300, "a safety reply while they are off", any_post)
+        .await;
+    bot.stop().await;
+}

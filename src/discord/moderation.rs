@@ -102,6 +102,7 @@ async fn gate(ctx: Context<'_>) -> Result<Option<(u64, &Store)>, Error> {
         "ignore_role",
         "unignore_role",
         "shadow",
+        "safety",
         "test"
     ),
     subcommand_required
@@ -183,12 +184,17 @@ pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
     say(
         ctx,
         format!(
-            "**Auto replies**\nChannels: {channels}\nSensitivity: {}\nCooldowns: channel {}s, member {}s, same answer {}s\nIgnored roles: {roles}\nShadow mode: {}",
+            "**Auto replies**\nChannels: {channels}\nSensitivity: {}\nCooldowns: channel {}s, member {}s, same answer {}s\nIgnored roles: {roles}\nShadow mode: {}\nSafety replies: {}",
             s.sensitivity,
             c.channel_secs,
             c.member_secs,
             c.entry_secs,
             if s.shadow { "on (recording, not posting)" } else { "off" },
+            if s.safety_replies {
+                "on (possible emergencies and urgent injuries get advice to get help, on any topic)"
+            } else {
+                "off"
+            },
         ),
     )
     .await
@@ -292,6 +298,24 @@ pub async fn shadow(ctx: Context<'_>, #[description = "On or off"] on: bool) -> 
             "Shadow mode **on**: the bot records what it would have said, and posts nothing. See `/faq stats`."
         } else {
             "Shadow mode **off**: the bot replies in enabled channels."
+        },
+    )
+    .await
+}
+
+/// Safety replies: advice to get help for possible emergencies and urgent injuries
+#[poise::command(slash_command, guild_only)]
+pub async fn safety(ctx: Context<'_>, #[description = "On or off"] on: bool) -> Result<(), Error> {
+    let Some((guild, store)) = gate(ctx).await? else {
+        return Ok(());
+    };
+    store.set_safety_replies(guild, on)?;
+    say(
+        ctx,
+        if on {
+            "Safety replies **on**: in enabled channels, a message that may describe an emergency or an urgent injury gets advice to get help now, whatever its topic."
+        } else {
+            "Safety replies **off**: in enabled channels the bot only answers questions on its topics. `/ask` still gives safety advice."
         },
     )
     .await

@@ -84,12 +84,16 @@ pub struct GuildSettings {
     pub ignored_roles: Vec<u64>,
     /// Record what the bot would have said, without posting.
     pub shadow: bool,
+    /// In enabled channels, answer a possible emergency or urgent injury with the safety reply
+    /// even when it is not about our topics (on by default).
+    pub safety_replies: bool,
 }
 
 impl GuildSettings {
     pub fn new(guild_id: u64) -> Self {
         GuildSettings {
             guild_id,
+            safety_replies: true,
             ..Default::default()
         }
     }

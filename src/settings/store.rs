@@ -15,10 +15,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{Cooldowns, GuildSettings, Sensitivity, Vote};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE guild_settings (
     guild_id INTEGER PRIMARY KEY,
     sensitivity TEXT NOT NULL DEFAULT 'normal',
@@ -74,7 +75,10 @@ CREATE TABLE replied_messages (
     message_id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL
 );
-"#];
+"#,
+    // 2: safety replies in auto-reply channels (on unless a moderator turns them off).
+    "ALTER TABLE guild_settings ADD COLUMN safety_replies INTEGER NOT NULL DEFAULT 1;",
+];
 
 /// A store that could not be opened or written.
 #[derive(Debug, thiserror::Error)]
@@ -204,7 +208,8 @@ impl Store {
         let mut s = GuildSettings::new(guild);
         let row = conn
             .query_row(
-                "SELECT sensitivity, channel_cooldown_secs, member_cooldown_secs, entry_cooldown_secs, shadow
+                "SELECT sensitivity, channel_cooldown_secs, member_cooldown_secs, entry_cooldown_secs, shadow,
+                        safety_replies
                  FROM guild_settings WHERE guild_id = ?1",
                 [guild as i64],
                 |r| {
@@ -214,11 +219,13 @@ impl Store {
                         r.get::<_, u32>(2)?,
                         r.get::<_, u32>(3)?,
                         r.get::<_, bool>(4)?,
+                        r.get::<_, bool>(5)?,
                     ))
                 },
             )
             .optional()?;
-        if let Some((sens, ch, mem, ent, shadow)) = row {
+        if let Some((sens, ch, mem, ent, shadow, safety)) = row {
+            s.safety_replies = safety;
             s.sensitivity = sens.parse().unwrap_or_default();
             s.cooldowns = Cooldowns {
                 channel_secs: ch,
@@ -285,6 +292,14 @@ impl Store {
         self.update(
             guild,
             "UPDATE guild_settings SET shadow = ?2 WHERE guild_id = ?1",
+            params![guild as i64, on],
+        )
+    }
+
+    pub fn set_safety_replies(&self, guild: u64, on: bool) -> Result<(), StoreError> {
+        self.update(
+            guild,
+            "UPDATE guild_settings SET safety_replies = ?2 WHERE guild_id = ?1",
             params![guild as i64, on],
         )
     }
@@ -490,6 +505,31 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("runclub-store-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir
+    }
+
+    /// A database written by the first schema keeps its settings and gains safety replies,
+    /// on, when this build opens it.
+    #[test]
+    fn version_1_databases_migrate() {
+        let dir = temp("migrate");
+        std::fs::create_dir_all(&dir).unwrap();
+        {
+            let conn = Connection::open(dir.join("runclub-bot.sqlite3")).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO guild_settings (guild_id, shadow) VALUES (7, 1)",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&dir).unwrap();
+        let s = store.settings(7).unwrap();
+        assert!(s.shadow);
+        assert!(s.safety_replies);
+        store.set_safety_replies(7, false).unwrap();
+        assert!(!store.settings(7).unwrap().safety_replies);
+        assert!(store.settings(8).unwrap().safety_replies);
     }
 
     #[test]
