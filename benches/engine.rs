@@ -104,6 +104,27 @@ fn main() {
             samples.len()
         );
     }
+    let mut embed_only = Vec::new();
+    let mut lexical_only = Vec::new();
+    for _ in 0..40 {
+        for m in MESSAGES {
+            let t = Instant::now();
+            black_box(embedder.embed(black_box(m)).unwrap());
+            embed_only.push(t.elapsed());
+            let t = Instant::now();
+            black_box(engine.matcher().analyse(black_box(m)));
+            lexical_only.push(t.elapsed());
+        }
+    }
+    embed_only.sort();
+    lexical_only.sort();
+    println!(
+        "of which the embedding: median {:?}, p99 {:?}; the lexical matcher: median {:?}, p99 {:?}",
+        percentile(&embed_only, 0.5),
+        percentile(&embed_only, 0.99),
+        percentile(&lexical_only, 0.5),
+        percentile(&lexical_only, 0.99)
+    );
     let long = "my knee has been grumbling on long runs and I keep rolling it. ".repeat(70);
     let t = Instant::now();
     black_box(engine.respond(&long, Mode::Ask));

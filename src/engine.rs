@@ -430,7 +430,10 @@ impl Engine {
         let warning_probability = semantic.map_or(0.0, |s| 1.0 - s.signs[0]);
 
         let signs = triage::assess(text);
-        let detected = semantic.and_then(|s| self.detected_tier(&s.signs));
+        // The detector only speaks about messages that mention a body or a symptom.
+        let detected = semantic
+            .filter(|_| triage::bodily(text))
+            .and_then(|s| self.detected_tier(&s.signs));
         // The explicit rules: emergency and urgent descriptions, and the signs that call for a
         // physio (those need a body or pain word, so "my bag strap snapped" doesn't escalate).
         let ruled = triage::urgent_tier(text).or((!signs.is_empty()).then_some(Tier::Physio));

@@ -303,15 +303,17 @@ const COLLAPSE_NOT_SERIOUS: &[&str] = &[
 const TIER_RULES: &[TierRule] = &[
     // Heart and lungs.
     TierRule { tier: Tier::Emergency, all: &[&["chest"], &["pain", "pains", "hurt", "hurts", "hurting", "tight", "tightness", "pressure", "heavy", "heaviness", "crushing", "squeezing", "ache", "aching"]], unless: CHEST_NOT_SERIOUS },
-    TierRule { tier: Tier::Emergency, all: &[&["heart", "pulse", "heartbeat"], &["racing", "pounding", "irregular", "fluttering", "skipping", "skipped", "all over the place"], &["dizzy", "dizziness", "faint", "lightheaded", "light headed", "pass out", "passing out", "chest"]], unless: &["lol", "haha"] },
+    TierRule { tier: Tier::Emergency, all: &[&["heart", "pulse", "heartbeat", "ticker"], &["racing", "pounding", "irregular", "fluttering", "skipping", "skipped", "all over the place"], &["dizzy", "dizziness", "faint", "lightheaded", "light headed", "pass out", "passing out", "chest", "spinning", "keeled over", "keel over"]], unless: &["lol", "haha"] },
     TierRule { tier: Tier::Emergency, all: &[&["cant breathe", "cannot breathe", "couldnt breathe", "struggling to breathe", "blue lips", "lips blue", "lips are blue", "lips went blue", "lips turned blue"]], unless: &["laughing", "lol", "haha"] },
+    TierRule { tier: Tier::Emergency, all: &[&["lips"], &["blue"]], unless: &[] },
+    TierRule { tier: Tier::Emergency, all: &[&["cant catch my breath", "cant get my breath", "gasping for air", "fighting for breath", "short of breath", "breathless"], &["sitting", "resting", "lying", "at rest", "in bed", "on the sofa"]], unless: &[] },
     // Collapse.
     TierRule { tier: Tier::Emergency, all: &[&["collapsed", "fainted", "blacked out", "unconscious", "unresponsive", "not responding", "isnt responding", "wasnt responding", "not breathing", "passed out"]], unless: COLLAPSE_NOT_SERIOUS },
     // Heat illness.
     TierRule { tier: Tier::Emergency, all: &[&["stopped sweating", "not sweating", "no longer sweating", "cant sweat"]], unless: &[] },
     TierRule { tier: Tier::Emergency, all: &[&["confused", "confusion", "slurring", "slurred", "disoriented", "disorientated", "talking nonsense", "not making sense", "making no sense", "saying weird", "doesnt know where", "stumbling", "staggering", "hot to the touch", "burning up", "skin is hot"], &["heat", "hot", "sun", "sweating", "temperature", "collapsed", "dizzy", "head", "stumbling", "staggering"]], unless: &["lol", "haha", "about"] },
     // Head injury.
-    TierRule { tier: Tier::Emergency, all: &[&["head", "concussion", "concussed"], &["vomit", "vomited", "vomiting", "sick", "threw up", "throwing up", "drowsy", "confused", "blurry", "blurred", "double vision"]], unless: &["lol", "haha"] },
+    TierRule { tier: Tier::Emergency, all: &[&["hit my head", "banged my head", "knocked my head", "bumped my head", "smacked my head", "whacked my head", "hit his head", "hit her head", "banged his head", "banged her head", "head injury", "head knock", "knock to the head", "knock on the head", "bang on the head", "bang to the head", "concussion", "concussed", "landed on my head", "fell on my head", "head first", "headfirst"], &["vomit", "vomited", "vomiting", "sick", "threw up", "throwing up", "drowsy", "confused", "blurry", "blurred", "double vision", "headache", "dizzy"]], unless: &["lol", "haha"] },
     TierRule { tier: Tier::Emergency, all: &[&["worst headache"]], unless: &[] },
     // A clot that may have moved: calf swelling with breathlessness or chest pain.
     TierRule { tier: Tier::Emergency, all: &[&["calf", "leg"], &["swollen", "swelling", "swelled"], &["breathless", "short of breath", "out of breath", "cant breathe", "chest"]], unless: &[] },
@@ -331,6 +333,28 @@ const TIER_RULES: &[TierRule] = &[
     TierRule { tier: Tier::Urgent, all: &[&["fever", "temperature", "shivery", "shivering"], &["swollen", "swelling", "red", "hot"], &["joint", "knee", "ankle", "hip", "wrist", "elbow"]], unless: &[] },
     TierRule { tier: Tier::Urgent, all: &[&["bone", "pinpoint", "one spot on the bone"], &["limp", "limping", "hobbling"]], unless: &[] },
 ];
+
+/// Symptoms beyond [`BODY_WORDS`] and [`PAIN_WORDS`] that make a message about a body.
+#[rustfmt::skip]
+const SYMPTOM_WORDS: &[&str] = &[
+    "chest", "heart", "pulse", "heartbeat", "breath", "breathe", "breathing", "breathless",
+    "collapsed", "collapse", "fainted", "faint", "dizzy", "lightheaded", "unconscious",
+    "responding", "confused", "sweating", "sweat", "vomit", "vomiting", "sick", "head", "numb",
+    "numbness", "tingling", "tingly", "swelling", "swelled", "pop", "popped", "snap", "snapped",
+    "urine", "pee", "wee", "weight", "limp", "limping", "bruise", "lips", "bladder", "bowel",
+    "joint", "bone", "fever", "neck", "shoulder", "arm", "jaw", "hand", "hands", "body", "skin",
+    "heads", "drowsy", "vision", "double", "gasping", "wheezing", "spinning", "keeled",
+    "blacked", "passed", "racing", "pounding", "fluttering", "skipping", "ticker",
+];
+
+/// Whether a message talks about a body at all: what a warning sign needs, however it is
+/// worded ("car share at 7.15, 3 seats left" is not one, whatever a classifier makes of it).
+pub fn bodily(text: &str) -> bool {
+    crate::text::fold_words(text).iter().any(|w| {
+        let w = w.as_str();
+        BODY_WORDS.contains(&w) || PAIN_WORDS.contains(&w) || SYMPTOM_WORDS.contains(&w)
+    })
+}
 
 /// Whether `phrase` (words separated by spaces) occurs in `words`, not negated.
 fn has(words: &[String], phrase: &str) -> bool {
@@ -449,6 +473,8 @@ mod tests {
             ("collapsed on the sofa after the long run", None),
             ("legs felt like they'd collapse on the last hill", None),
             ("no chest pain, just tired legs", None),
+            ("roll on spring, sick of head torches", None),
+            ("banged my head on the trail and threw up twice", Some(Tier::Emergency)),
             ("does rolling help DOMS?", None),
         ];
         for (text, want) in cases {

@@ -114,7 +114,10 @@ pub async fn on_message(
                     .components(vec![vote_buttons(&entry)]);
                 store.count_answer(guild.get(), &entry)?;
                 msg.channel_id.send_message(ctx, reply).await?;
-                tracing::info!(escalated = response.escalated(), "auto replied");
+                tracing::info!(
+                    tier = response.tier.map_or("none", |t| t.key()),
+                    "auto replied"
+                );
             }
             Decision::Shadow { response, entry } => {
                 note(&entry, response.confidence);
