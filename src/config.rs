@@ -102,8 +102,9 @@ pub struct MatcherConfig {
     /// Class balancing of the head and of the warning-sign detector (0 none, 1 full).
     pub head_balance: f32,
     pub sign_balance: f32,
-    /// Auto mode: the head and the lexical matcher must rank the same entry first.
-    pub auto_requires_agreement: bool,
+    /// Auto mode: below this confidence, the head and the lexical matcher must rank the same
+    /// entry first (1 always, 0 never).
+    pub auto_agreement_below: f32,
 }
 
 impl MatcherConfig {
@@ -204,7 +205,7 @@ impl Default for MatcherConfig {
             train_l2: 1e-3,
             head_balance: 1.0,
             sign_balance: 0.0,
-            auto_requires_agreement: false,
+            auto_agreement_below: 0.65,
         }
     }
 }
@@ -325,6 +326,7 @@ impl Config {
             ("matcher.sign_threshold", m.sign_threshold),
             ("matcher.urgent_threshold", m.urgent_threshold),
             ("matcher.head_balance", m.head_balance),
+            ("matcher.auto_agreement_below", m.auto_agreement_below),
             ("matcher.sign_balance", m.sign_balance),
             ("autoreply.strict_answer", self.autoreply.strict_answer),
             ("autoreply.loose_answer", self.autoreply.loose_answer),

@@ -638,7 +638,8 @@ impl Engine {
             .candidates
             .get(1)
             .map_or(top.score, |s| top.score - s.score);
-        if (self.config.auto_requires_agreement && !c.agree) || margin < self.config.auto_margin {
+        let disagree = !c.agree && c.confidence < self.config.auto_agreement_below;
+        if disagree || margin < self.config.auto_margin {
             return decline(Silence::Ambiguous {
                 margin,
                 needed: self.config.auto_margin,

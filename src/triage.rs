@@ -474,7 +474,10 @@ mod tests {
             ("legs felt like they'd collapse on the last hill", None),
             ("no chest pain, just tired legs", None),
             ("roll on spring, sick of head torches", None),
-            ("banged my head on the trail and threw up twice", Some(Tier::Emergency)),
+            (
+                "banged my head on the trail and threw up twice",
+                Some(Tier::Emergency),
+            ),
             ("does rolling help DOMS?", None),
         ];
         for (text, want) in cases {
