@@ -361,29 +361,9 @@ impl Position {
         }
     }
 
-    /// A problem pointed at `"field"` inside this slice (or at the slice when it is absent).
-    fn field(&self, field: &str, entry: Option<&str>, message: String) -> Problem {
-        let key = format!("\"{field}\"");
-        match self.raw.find(&key) {
-            Some(at) => {
-                let (line, column) = line_col(&self.text, self.offset + at);
-                Problem {
-                    file: self.file.clone(),
-                    line,
-                    column,
-                    entry: entry.map(str::to_owned),
-                    message: format!("`{field}` {message}"),
-                }
-            }
-            None => self.problem(entry, format!("`{field}` {message}")),
-        }
-    }
-
-    /// A problem pointed at the string `item` inside this slice (its last occurrence as JSON:
-    /// for a duplicate, the copy to remove), or at the slice when it can't be found.
-    fn item(&self, item: &str, entry: Option<&str>, message: String) -> Problem {
-        let json = serde_json::to_string(item).unwrap_or_default();
-        match self.raw.rfind(&json) {
+    /// A problem pointed at byte `at` of this slice, or at the slice itself when `None`.
+    fn problem_at(&self, at: Option<usize>, entry: Option<&str>, message: String) -> Problem {
+        match at {
             Some(at) => {
                 let (line, column) = line_col(&self.text, self.offset + at);
                 Problem {
@@ -396,6 +376,19 @@ impl Position {
             }
             None => self.problem(entry, message),
         }
+    }
+
+    /// A problem pointed at `"field"` inside this slice (or at the slice when it is absent).
+    fn field(&self, field: &str, entry: Option<&str>, message: String) -> Problem {
+        let at = self.raw.find(&format!("\"{field}\""));
+        self.problem_at(at, entry, format!("`{field}` {message}"))
+    }
+
+    /// A problem pointed at the string `item` inside this slice (its last occurrence as JSON:
+    /// for a duplicate, the copy to remove), or at the slice when it can't be found.
+    fn item(&self, item: &str, entry: Option<&str>, message: String) -> Problem {
+        let json = serde_json::to_string(item).unwrap_or_default();
+        self.problem_at(self.raw.rfind(&json), entry, message)
     }
 
     /// The same slice narrowed to one example, searched from byte `from` of the slice (so
