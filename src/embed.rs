@@ -86,7 +86,6 @@ impl Embedder {
     pub fn load(dir: &Path) -> Result<Self, ModelError> {
         let config_bytes = read(dir, "config.json")?;
         let tokenizer_bytes = read(dir, "tokenizer.json")?;
-        let weights = read(dir, "model.safetensors")?;
         let file_err = |name: &str, message: String| ModelError::File {
             path: dir.join(name),
             message,
@@ -102,10 +101,10 @@ impl Embedder {
             }))
             .map_err(|e| file_err("tokenizer.json", e.to_string()))?;
         tokenizer.with_padding(None);
-        let fingerprint = fnv1a(fnv1a(fnv1a(0, &config_bytes), &tokenizer_bytes), &weights);
-        // The f16 buffer is converted tensor by tensor into f32 and dropped with the builder.
-        let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu)
-            .map_err(|e| file_err("model.safetensors", e.to_string()))?;
+        let mut fingerprint = fnv1a(fnv1a(0, &config_bytes), &tokenizer_bytes);
+        let tensors = read_weights(&dir.join("model.safetensors"), &mut fingerprint)
+            .map_err(|e| file_err("model.safetensors", e))?;
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
         let model = BertModel::load(vb, &config)
             .map_err(|e| file_err("model.safetensors", e.to_string()))?;
         Ok(Embedder {
@@ -185,6 +184,74 @@ impl Embedder {
         }
         Ok(out)
     }
+}
+
+/// Reads a safetensors file one tensor at a time, each cast to f32 as it is read, so that the
+/// load never holds the whole f16 file and the whole f32 model at once (the load peak is what
+/// a small VPS must fit). `fingerprint` is extended with every byte read.
+fn read_weights(
+    path: &Path,
+    fingerprint: &mut u64,
+) -> Result<std::collections::HashMap<String, Tensor>, String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut len = [0u8; 8];
+    file.read_exact(&mut len).map_err(|e| e.to_string())?;
+    *fingerprint = fnv1a(*fingerprint, &len);
+    let header_len = u64::from_le_bytes(len) as usize;
+    if header_len > 10 << 20 {
+        return Err("not a safetensors file (header too large)".into());
+    }
+    let mut header = vec![0u8; header_len];
+    file.read_exact(&mut header).map_err(|e| e.to_string())?;
+    *fingerprint = fnv1a(*fingerprint, &header);
+    let header: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&header).map_err(|e| format!("bad header: {e}"))?;
+    let mut entries: Vec<(String, DType, Vec<usize>, usize, usize)> = Vec::new();
+    for (name, meta) in header {
+        if name == "__metadata__" {
+            continue;
+        }
+        let dtype = match meta["dtype"].as_str() {
+            Some("F16") => DType::F16,
+            Some("F32") => DType::F32,
+            Some("BF16") => DType::BF16,
+            // Bookkeeping tensors the model doesn't read (position ids): skipped.
+            _ => continue,
+        };
+        let shape = meta["shape"]
+            .as_array()
+            .and_then(|d| d.iter().map(|v| v.as_u64().map(|n| n as usize)).collect())
+            .ok_or_else(|| format!("{name}: bad shape"))?;
+        let offsets = meta["data_offsets"]
+            .as_array()
+            .filter(|o| o.len() == 2)
+            .and_then(|o| Some((o[0].as_u64()? as usize, o[1].as_u64()? as usize)))
+            .ok_or_else(|| format!("{name}: bad offsets"))?;
+        entries.push((name, dtype, shape, offsets.0, offsets.1));
+    }
+    entries.sort_by_key(|e| e.3);
+    let mut tensors = std::collections::HashMap::with_capacity(entries.len());
+    let mut pos = 0;
+    for (name, dtype, shape, start, end) in entries {
+        if start < pos || end < start {
+            return Err(format!("{name}: overlapping data"));
+        }
+        // Skip what lies between tensors (skipped bookkeeping tensors), then read this one.
+        let mut skip = vec![0u8; start - pos];
+        file.read_exact(&mut skip).map_err(|e| e.to_string())?;
+        *fingerprint = fnv1a(*fingerprint, &skip);
+        let mut bytes = vec![0u8; end - start];
+        file.read_exact(&mut bytes)
+            .map_err(|e| format!("{name}: {e}"))?;
+        *fingerprint = fnv1a(*fingerprint, &bytes);
+        pos = end;
+        let t = Tensor::from_raw_buffer(&bytes, dtype, &shape, &Device::Cpu)
+            .and_then(|t| t.to_dtype(DType::F32))
+            .map_err(|e| format!("{name}: {e}"))?;
+        tensors.insert(name, t);
+    }
+    Ok(tensors)
 }
 
 /// At most [`MAX_CHARS`] characters, cut at a character boundary.

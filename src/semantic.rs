@@ -21,7 +21,7 @@ use crate::knowledge::KnowledgeBase;
 use crate::triage::Tier;
 
 /// Examples embedded per batch when filling the cache (similar lengths are batched together).
-const BATCH: usize = 32;
+const BATCH: usize = 8;
 const MAGIC: &[u8; 8] = b"RCBEMB01";
 
 /// Every example text of a knowledge base, each once.

@@ -366,10 +366,14 @@ fn rewrite_answer(dir: &Path, answer: &str) {
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
+        .find(|l| l.starts_with(field))?
         .split_whitespace()
         .nth(1)?
         .parse()
@@ -394,7 +398,7 @@ async fn the_binary_answers_reloads_and_stops() {
     let knowledge = dir.join("knowledge");
     copy_knowledge(&knowledge);
     let stderr_path = dir.join("stderr.log");
-    let mut child = tokio::process::Command::new(common::bin())
+    let mut child = tokio::process::Command::new(common::warm_bin())
         .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .arg("run")
         .env("DISCORD_TOKEN", TOKEN)
@@ -440,7 +444,11 @@ async fn the_binary_answers_reloads_and_stops() {
         content(&r).contains("Edited by a moderator."),
         "old knowledge kept"
     );
-    eprintln!("binary: RSS after reloads {:?} KiB", rss_kib(pid));
+    eprintln!(
+        "binary: RSS after reloads {:?} KiB, peak {:?} KiB",
+        rss_kib(pid),
+        status_kib(pid, "VmHWM:")
+    );
 
     let t = Instant::now();
     signal(pid, "-TERM");
@@ -481,7 +489,7 @@ async fn wait_for_log(path: &Path, needle: &str) -> bool {
 async fn a_rejected_token_is_one_clear_line() {
     let fake = FakeDiscord::start().await;
     let dir = common::temp_dir("e2e-badtoken");
-    let out = tokio::process::Command::new(common::bin())
+    let out = tokio::process::Command::new(common::warm_bin())
         .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .arg("run")
         .env("DISCORD_TOKEN", "wrong-token")
@@ -1021,7 +1029,7 @@ async fn an_unusable_data_dir_keeps_slash_answers_working() {
 }
 
 fn spawn_binary(fake: &FakeDiscord, data: &Path, log: &Path) -> tokio::process::Child {
-    tokio::process::Command::new(common::bin())
+    tokio::process::Command::new(common::warm_bin())
         .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .arg("run")
         .env("DISCORD_TOKEN", TOKEN)

@@ -61,6 +61,13 @@ pub fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 
+/// The binary, once the shared embedding cache is filled: a test that waits for the binary to
+/// connect must not wait for it to embed the whole knowledge in a debug build first.
+pub fn warm_bin() -> PathBuf {
+    let _ = engine();
+    bin()
+}
+
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_runclub-bot"))
 }
