@@ -46,9 +46,46 @@ pub use embed::Embedder;
 pub use engine::{Engine, Mode, Outcome, Response};
 pub use knowledge::KnowledgeBase;
 
+/// Why the bot could not start. Every kind knows its exit status: a problem a restart cannot
+/// fix (configuration, knowledge, model files) is EX_CONFIG (78), so that systemd and Docker
+/// stop restarting a bot that will fail the same way.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Knowledge(#[from] knowledge::LoadError),
+    #[error(transparent)]
+    Model(#[from] embed::ModelError),
+    #[error(transparent)]
+    Engine(engine::EngineError),
+}
+
+impl From<engine::EngineError> for StartupError {
+    fn from(e: engine::EngineError) -> Self {
+        match e {
+            engine::EngineError::Model(m) => StartupError::Model(m),
+            other => StartupError::Engine(other),
+        }
+    }
+}
+
+impl StartupError {
+    /// EX_CONFIG (from sysexits.h).
+    pub const EX_CONFIG: u8 = 78;
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            // Training on valid knowledge failing is a bug, not a setting: a plain failure.
+            StartupError::Engine(engine::EngineError::Train(_)) => 1,
+            _ => Self::EX_CONFIG,
+        }
+    }
+}
+
 /// Loads the sentence-embedding model named by the configuration (once per process: reloads
 /// of the knowledge share it).
-pub fn load_embedder(config: &Config) -> anyhow::Result<Arc<Embedder>> {
+pub fn load_embedder(config: &Config) -> Result<Arc<Embedder>, StartupError> {
     let started = std::time::Instant::now();
     let embedder = Embedder::load(&config.model_dir)?;
     tracing::info!(
@@ -60,7 +97,7 @@ pub fn load_embedder(config: &Config) -> anyhow::Result<Arc<Embedder>> {
 }
 
 /// Loads the knowledge named by the configuration and builds an engine on it.
-pub fn load_engine(config: &Config, embedder: &Arc<Embedder>) -> anyhow::Result<Engine> {
+pub fn load_engine(config: &Config, embedder: &Arc<Embedder>) -> Result<Engine, StartupError> {
     let kb = KnowledgeBase::load_dir(&config.knowledge_dir)?;
     Ok(Engine::new(
         kb,

@@ -73,7 +73,7 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(discord::Fatal::EXIT_CODE);
+            return ExitCode::from(runclub_bot::StartupError::from(e).exit_code());
         }
     };
     init_logging(&config, matches!(args.command, Command::Run));
@@ -81,18 +81,16 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            // Configuration problems (bad config, knowledge, token) will not go away on a
-            // restart: a distinct code lets systemd stop retrying.
-            let fatal = e.downcast_ref::<discord::Fatal>().is_some()
-                || e.downcast_ref::<runclub_bot::config::ConfigError>()
-                    .is_some()
-                || e.downcast_ref::<runclub_bot::knowledge::LoadError>()
-                    .is_some();
-            if fatal {
-                ExitCode::from(discord::Fatal::EXIT_CODE)
+            // Problems a restart won't fix (config, knowledge, model, token) exit with
+            // EX_CONFIG, so that systemd and Docker stop retrying.
+            let code = if let Some(s) = e.downcast_ref::<runclub_bot::StartupError>() {
+                s.exit_code()
+            } else if e.downcast_ref::<discord::Fatal>().is_some() {
+                discord::Fatal::EXIT_CODE
             } else {
-                ExitCode::FAILURE
-            }
+                1
+            };
+            ExitCode::from(code)
         }
     }
 }

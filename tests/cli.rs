@@ -242,3 +242,67 @@ fn check_reports_missing_model_files() {
     assert!(text.contains("model.safetensors"), "{text}");
     assert!(text.contains("tokenizer.json"), "{text}");
 }
+
+/// Every problem a restart can't fix exits with EX_CONFIG (78), naming what is wrong, so that
+/// systemd and Docker stop restarting a bot that would fail the same way.
+#[test]
+fn start_up_errors_exit_with_ex_config() {
+    let dir = common::temp_dir("exit-codes");
+    common::write(&dir, "bad-value.toml", "[matcher]\nask_answer = 3\n");
+    common::write(
+        &dir,
+        "bad-fallback.toml",
+        "[reply]\nfallback_entry = \"no-such-entry\"\n",
+    );
+    let broken = dir.join("broken-knowledge");
+    std::fs::create_dir_all(&broken).unwrap();
+    common::write(
+        &broken,
+        "a.json",
+        "{\"entries\": [\n  {\"id\": \"a\",, }\n]}",
+    );
+    let empty = dir.join("no-model");
+    std::fs::create_dir_all(&empty).unwrap();
+    let cases: [(
+        &str,
+        Vec<(&str, std::path::PathBuf)>,
+        Vec<std::path::PathBuf>,
+        &str,
+    ); 4] = [
+        (
+            "bad config value",
+            vec![],
+            vec!["--config".into(), dir.join("bad-value.toml")],
+            "matcher.ask_answer",
+        ),
+        (
+            "unknown fallback entry",
+            vec![],
+            vec!["--config".into(), dir.join("bad-fallback.toml")],
+            "reply.fallback_entry",
+        ),
+        (
+            "broken knowledge",
+            vec![("RUNCLUB_KNOWLEDGE_DIR", broken.clone())],
+            vec![],
+            "a.json:2:14",
+        ),
+        (
+            "missing model files",
+            vec![("RUNCLUB_MODEL_DIR", empty.clone())],
+            vec![],
+            "config.json",
+        ),
+    ];
+    for (what, env, args, fragment) in cases {
+        let mut cmd = Command::new(common::bin());
+        cmd.env("RUNCLUB_CACHE_DIR", common::cache_dir());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.args(args).args(["ask", "hi"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(78), "{what}: {err}");
+        assert!(err.contains(fragment), "{what}: {err}");
+    }
+}
