@@ -263,12 +263,14 @@ fn start_up_errors_exit_with_ex_config() {
     );
     let empty = dir.join("no-model");
     std::fs::create_dir_all(&empty).unwrap();
-    let cases: [(
-        &str,
-        Vec<(&str, std::path::PathBuf)>,
+    // (what, environment, arguments, a fragment of the error)
+    type Case<'a> = (
+        &'a str,
+        Vec<(&'a str, std::path::PathBuf)>,
         Vec<std::path::PathBuf>,
-        &str,
-    ); 4] = [
+        &'a str,
+    );
+    let cases: [Case; 4] = [
         (
             "bad config value",
             vec![],
