@@ -24,6 +24,22 @@ pub fn defuse_mentions(text: &str) -> String {
     text.replace('@', "@\u{200B}")
 }
 
+/// Escapes Discord markdown in members' words shown back to moderators, so that a question
+/// can't restyle, hide (spoilers), link or break the view it is shown in.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')' | '<' | '-' | ':'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Cuts `text` to at most `max` characters, preferring a line or sentence boundary, and marks
 /// the cut with an ellipsis.
 pub fn truncate(text: &str, max: usize) -> String {
@@ -178,6 +194,15 @@ mod tests {
         assert!(text.starts_with("⚠️ **Please get this assessed by a physio"));
         assert!(text.contains("(getting worse; numbness or pins and needles), so it's one to have"));
         assert!(escalation(&[]).contains("** It's one to have looked at"));
+    }
+
+    #[test]
+    fn markdown_in_members_words_is_shown_as_typed() {
+        assert_eq!(
+            escape_markdown("**bold** ||spoiler|| [link](x) `code` # head"),
+            "\\*\\*bold\\*\\* \\|\\|spoiler\\|\\| \\[link\\]\\(x\\) \\`code\\` \\# head"
+        );
+        assert_eq!(escape_markdown("plain words"), "plain words");
     }
 
     #[test]

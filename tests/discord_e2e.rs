@@ -928,9 +928,15 @@ async fn shadow_mode_test_command_and_stats() {
     // Answers count towards "most asked"; declined questions are listed for moderators.
     interact(&fake, ask(&fake, "does rolling help DOMS?")).await;
     interact(&fake, ask(&fake, "which energy gels are best?")).await;
+    interact(&fake, ask(&fake, "||spoiler|| **which** gels @everyone")).await;
     let stats = faq_stats(&fake, GUILD_ID).await;
     assert!(stats.contains("`doms-rolling`: 1"), "{stats}");
     assert!(stats.contains("which energy gels are best?"), "{stats}");
+    // A member's markdown is shown as typed: it can't hide or restyle the moderator's view.
+    assert!(
+        stats.contains("\\|\\|spoiler\\|\\| \\*\\*which\\*\\* gels @\u{200B}everyone"),
+        "{stats}"
+    );
     bot.stop().await;
 }
 

@@ -425,11 +425,11 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
         out.push_str("none\n");
     }
     for q in &s.unanswered {
-        // Members' words, shown to moderators only, never as markup that could ping.
+        // Members' words, shown to moderators only: as typed, never as markup or a ping.
         let q: String = q.chars().take(150).collect();
         out.push_str(&format!(
             "• {}\n",
-            reply::defuse_mentions(&q.replace('\n', " "))
+            reply::defuse_mentions(&reply::escape_markdown(&q.replace('\n', " ")))
         ));
     }
     let shadow = store.shadow_log(guild, 5)?;
