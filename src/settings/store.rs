@@ -248,10 +248,24 @@ impl Store {
         Ok(s)
     }
 
+    /// Creates a server's settings row from [`GuildSettings::new`]'s defaults, the one place
+    /// they are defined (the schema's column defaults are never relied on).
     fn ensure_guild(conn: &Connection, guild: u64) -> rusqlite::Result<()> {
+        let d = GuildSettings::new(guild);
         conn.execute(
-            "INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?1)",
-            [guild as i64],
+            "INSERT OR IGNORE INTO guild_settings
+                 (guild_id, sensitivity, channel_cooldown_secs, member_cooldown_secs,
+                  entry_cooldown_secs, shadow, safety_replies)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                guild as i64,
+                d.sensitivity.to_string(),
+                d.cooldowns.channel_secs,
+                d.cooldowns.member_secs,
+                d.cooldowns.entry_secs,
+                d.shadow,
+                d.safety_replies
+            ],
         )?;
         Ok(())
     }
@@ -530,6 +544,17 @@ mod tests {
         store.set_safety_replies(7, false).unwrap();
         assert!(!store.settings(7).unwrap().safety_replies);
         assert!(store.settings(8).unwrap().safety_replies);
+    }
+
+    /// A server that changes one setting keeps the defaults of the others: the ones defined in
+    /// Rust, not the schema's.
+    #[test]
+    fn a_new_row_takes_the_rust_defaults() {
+        let dir = temp("defaults");
+        let store = Store::open(&dir).unwrap();
+        store.set_shadow(3, true).unwrap();
+        let s = store.settings(3).unwrap();
+        assert_eq!(GuildSettings { shadow: false, ..s }, GuildSettings::new(3));
     }
 
     #[test]
