@@ -793,6 +793,30 @@ async fn moderators_configure_and_the_bot_replies_only_where_it_should() {
     bot.stop().await;
 }
 
+/// Serenity handles events concurrently: a burst of on-topic questions in one channel gets
+/// exactly one auto reply per cooldown window, never one each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_questions_gets_one_reply_per_cooldown() {
+    let (fake, bot, _dir) = connected("e2e-burst").await;
+    moderate(&fake, "enable", json!([])).await;
+    let questions = [
+        "does foam rolling break up adhesions?",
+        "is the IT band a muscle?",
+        "how long should I roll before a run?",
+        "does rolling help with DOMS?",
+        "are spiky rollers better than smooth ones?",
+        "what's the best warm up before a run?",
+    ];
+    for (i, q) in questions.iter().enumerate() {
+        say_here(&fake, 7200 + i as u64, q);
+    }
+    fake.wait_request(5, "one reply", posted_in(CHANNEL_ID))
+        .await;
+    fake.expect_no_request(1500, "a second reply inside the channel cooldown", any_post)
+        .await;
+    bot.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cooldowns_and_ignored_roles_are_honoured() {
     let (fake, bot, _dir) = connected("e2e-cooldown").await;

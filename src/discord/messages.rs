@@ -76,9 +76,15 @@ pub async fn on_message(
         settings.sensitivity,
     );
     let now = tokio::time::Instant::now().into_std();
+    // Check and claim the cooldowns in one step, under one lock: serenity runs events
+    // concurrently, and two messages checked before either is recorded would both be answered.
     let decision = {
-        let cooldowns = state.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
-        autoreply::decide(&incoming, &settings, &engine, threshold, &cooldowns, now)
+        let mut cooldowns = state.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
+        let d = autoreply::decide(&incoming, &settings, &engine, threshold, &cooldowns, now);
+        if let Decision::Reply { entry, .. } | Decision::Shadow { entry, .. } = &d {
+            cooldowns.record(guild.get(), channel, msg.author.id.get(), entry, now);
+        }
+        d
     };
     let span = tracing::info_span!(
         "auto_reply",
@@ -87,16 +93,11 @@ pub async fn on_message(
         entry = tracing::field::Empty,
         score = tracing::field::Empty,
     );
-    // A reply, or a shadow "would reply", starts the cooldowns and names the entry in the span.
+    // A reply, or a shadow "would reply", names the entry in the span.
     let note = |entry: &str, score: f32| {
         tracing::Span::current()
             .record("entry", entry)
             .record("score", score);
-        state
-            .cooldowns
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .record(guild.get(), channel, msg.author.id.get(), entry, now);
     };
     async move {
         match decision {
