@@ -793,6 +793,56 @@ async fn moderators_configure_and_the_bot_replies_only_where_it_should() {
     bot.stop().await;
 }
 
+/// Discord failing on its side (500) doesn't lose an auto reply: it is retried, with backoff, a
+/// bounded number of times, and posted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_send_is_retried() {
+    let (fake, bot, _dir) = connected("e2e-retry").await;
+    moderate(&fake, "enable", json!([])).await;
+    fake.fail_next_posts(2);
+    say_here(&fake, 7301, "does foam rolling break up adhesions?");
+    for attempt in 1..=3 {
+        let r = fake
+            .wait_request(5, &format!("attempt {attempt}"), posted_in(CHANNEL_ID))
+            .await;
+        let text = r.body["content"].as_str().unwrap_or_default();
+        assert!(text.contains("adhesions"), "{text}");
+    }
+    fake.expect_no_request(800, "a fourth attempt", any_post)
+        .await;
+
+    // Past the bound it gives up (logged), and doesn't loop.
+    no_cooldowns(&fake).await;
+    fake.fail_next_posts(5);
+    say_here(&fake, 7302, "is the IT band a muscle?");
+    for attempt in 1..=3 {
+        fake.wait_request(5, &format!("attempt {attempt}"), posted_in(CHANNEL_ID))
+            .await;
+    }
+    fake.expect_no_request(1200, "a fourth attempt", any_post)
+        .await;
+    bot.stop().await;
+}
+
+/// Answer counts are bookkeeping: when they can't be written, members still get their answers,
+/// from `/ask` and from auto replies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_stats_write_loses_no_reply() {
+    let (fake, bot, dir) = connected("e2e-stats-fail").await;
+    moderate(&fake, "enable", json!([])).await;
+    // Break the counts table behind the bot's back: every count now fails.
+    let db = rusqlite::Connection::open(dir.join("runclub-bot.sqlite3")).unwrap();
+    db.execute_batch("DROP TABLE answers").unwrap();
+    say_here(&fake, 7401, "does foam rolling break up adhesions?");
+    let r = fake
+        .wait_request(5, "the auto reply", posted_in(CHANNEL_ID))
+        .await;
+    assert!(r.body["content"].as_str().unwrap().contains("adhesions"));
+    let (r, _) = interact(&fake, ask(&fake, "is the IT band a muscle?")).await;
+    assert!(content(&r).contains("Can you stretch or release the IT band?"));
+    bot.stop().await;
+}
+
 /// Serenity handles events concurrently: a burst of on-topic questions in one channel gets
 /// exactly one auto reply per cooldown window, never one each.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -102,23 +102,38 @@ pub async fn on_message(
     async move {
         match decision {
             Decision::Reply { response, entry } => {
-                // A replayed MESSAGE_CREATE (after a reconnect) must not get a second reply.
-                if !store.claim_message(msg.id.get())? {
-                    tracing::debug!("already replied to this message");
-                    return Ok(());
+                // A replayed MESSAGE_CREATE (after a reconnect) must not get a second reply. A
+                // store that can't say is no reason to leave a member unanswered.
+                match store.claim_message(msg.id.get()) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::debug!("already replied to this message");
+                        return Ok(());
+                    }
+                    Err(e) => tracing::warn!("cannot record the reply, replying anyway: {e}"),
                 }
                 note(&entry, response.confidence);
                 let reply = serenity::CreateMessage::new()
                     .content(response.text.clone())
                     .reference_message(msg)
-                    .allowed_mentions(no_mentions())
-                    .components(vec![vote_buttons(&entry)]);
-                store.count_answer(guild.get(), &entry)?;
-                msg.channel_id.send_message(ctx, reply).await?;
+                    .allowed_mentions(no_mentions());
+                // Safety replies carry no feedback buttons: there is nothing to vote on.
+                let reply = if response.answered() && !entry.starts_with("safety-") {
+                    reply.components(vec![vote_buttons(&entry)])
+                } else {
+                    reply
+                };
+                if !send_with_retries(ctx, msg.channel_id, reply).await {
+                    return Ok(());
+                }
                 tracing::info!(
                     tier = response.tier.map_or("none", |t| t.key()),
                     "auto replied"
                 );
+                // Bookkeeping after the reply and best effort: it never costs a member an answer.
+                if let Err(e) = store.count_answer(guild.get(), &entry) {
+                    tracing::warn!("cannot count the answer: {e}");
+                }
             }
             Decision::Shadow { response, entry } => {
                 note(&entry, response.confidence);
@@ -133,6 +148,48 @@ pub async fn on_message(
     }
     .instrument(span)
     .await
+}
+
+/// Attempts at sending one auto reply, and the wait before the first retry (doubled each time).
+const SEND_ATTEMPTS: u32 = 3;
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Sends a reply, retrying a bounded number of times, with backoff, when Discord fails on its
+/// side (5xx) or the request never got an answer. Returns whether it went out; giving up is
+/// logged once.
+async fn send_with_retries(
+    ctx: &serenity::Context,
+    channel: serenity::ChannelId,
+    reply: serenity::CreateMessage,
+) -> bool {
+    let mut wait = RETRY_AFTER;
+    for attempt in 1..=SEND_ATTEMPTS {
+        match channel.send_message(ctx, reply.clone()).await {
+            Ok(_) => return true,
+            Err(e) if attempt < SEND_ATTEMPTS && retryable(&e) => {
+                tracing::debug!(attempt, "auto reply failed, retrying: {e}");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            Err(e) => {
+                tracing::warn!(attempt, "auto reply given up: {e}");
+                return false;
+            }
+        }
+    }
+    false
+}
+
+/// Failures worth another try: Discord's own (5xx) and requests that got no answer. A 4xx
+/// (missing permission, deleted channel) would fail the same way again.
+fn retryable(e: &serenity::Error) -> bool {
+    match e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => {
+            r.status_code.is_server_error()
+        }
+        serenity::Error::Http(serenity::HttpError::Request(_)) => true,
+        _ => false,
+    }
 }
 
 /// The parent channel of a thread (None for a channel that is not a thread), cached.

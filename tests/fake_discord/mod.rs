@@ -69,6 +69,8 @@ struct Shared {
     /// the application has not enabled).
     refused_intents: AtomicU64,
     next_id: AtomicU64,
+    /// How many of the next channel-message posts fail with a 500 (Discord having a bad day).
+    failing_posts: AtomicUsize,
 }
 
 pub struct FakeDiscord {
@@ -107,6 +109,11 @@ impl FakeDiscord {
             gateway_addr,
             shared,
         }
+    }
+
+    /// Makes the next `n` channel-message posts fail with 500 Internal Server Error.
+    pub fn fail_next_posts(&self, n: usize) {
+        self.shared.failing_posts.store(n, Ordering::SeqCst);
     }
 
     /// Makes the gateway close with 4014 when IDENTIFY asks for any of these intents.
@@ -495,6 +502,7 @@ async fn serve_rest(stream: TcpStream, shared: Arc<Shared>) {
             200 => "OK",
             204 => "No Content",
             401 => "Unauthorized",
+            500 => "Internal Server Error",
             _ => "Not Found",
         };
         let head = format!(
@@ -564,6 +572,17 @@ fn route(
             (200, Some(Value::Array(cmds)))
         }
         ("POST", ["interactions", _, _, "callback"]) => (204, None),
+        ("POST", ["channels", _, "messages"])
+            if shared
+                .failing_posts
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok() =>
+        {
+            (
+                500,
+                Some(json!({"message": "Internal Server Error", "code": 0})),
+            )
+        }
         ("POST", ["channels", channel, "messages"]) => {
             let content = body.get("content").and_then(Value::as_str).unwrap_or("");
             let mut m = message_json(
