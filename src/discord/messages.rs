@@ -26,6 +26,72 @@ pub fn vote_buttons(entry_id: &str) -> serenity::CreateActionRow {
     ])
 }
 
+/// What the auto-reply pipeline needs to know about a message.
+pub(crate) struct Facts<'a> {
+    pub guild: u64,
+    pub channel: serenity::ChannelId,
+    pub author: u64,
+    pub author_is_bot: bool,
+    pub from_webhook: bool,
+    pub from_self: bool,
+    pub author_roles: &'a [u64],
+    pub content: &'a str,
+}
+
+/// Whether a reply decided on starts the cooldowns (a real message) or not (`/autoreply test`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claim {
+    Yes,
+    No,
+}
+
+/// The one auto-reply pipeline, run by every channel message and by `/autoreply test`, so the
+/// test can never disagree with what the bot does: thread parent, threshold from the server's
+/// sensitivity, guards, the engine's decision, cooldowns. With [`Claim::Yes`] a reply's
+/// cooldowns are checked and claimed in one step under one lock: serenity runs events
+/// concurrently, and two messages checked before either is recorded would both be answered.
+pub(crate) async fn auto_decision(
+    ctx: &serenity::Context,
+    state: &BotState,
+    settings: &crate::settings::GuildSettings,
+    facts: &Facts<'_>,
+    claim: Claim,
+) -> (Decision, f32) {
+    let channel = facts.channel.get();
+    // Inside a thread, the bot looks at the thread's parent channel's settings.
+    let parent = if settings.channels.contains(&channel) {
+        None
+    } else {
+        thread_parent(ctx, state, facts.channel).await
+    };
+    let incoming = Incoming {
+        guild: Some(facts.guild),
+        channel,
+        parent,
+        author: facts.author,
+        author_is_bot: facts.author_is_bot,
+        from_webhook: facts.from_webhook,
+        from_self: facts.from_self,
+        author_roles: facts.author_roles,
+        content: facts.content,
+    };
+    let engine = state.engine();
+    let threshold = autoreply::threshold(
+        &state.config.autoreply,
+        state.config.matcher.auto_answer,
+        settings.sensitivity,
+    );
+    let now = tokio::time::Instant::now().into_std();
+    let mut cooldowns = state.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
+    let d = autoreply::decide(&incoming, settings, &engine, threshold, &cooldowns, now);
+    if claim == Claim::Yes {
+        if let Decision::Reply { entry, .. } | Decision::Shadow { entry, .. } = &d {
+            cooldowns.record(facts.guild, channel, facts.author, entry, now);
+        }
+    }
+    (d, threshold)
+}
+
 /// A member's message in a server channel: maybe an auto reply.
 pub async fn on_message(
     ctx: &serenity::Context,
@@ -47,21 +113,14 @@ pub async fn on_message(
     if settings.channels.is_empty() {
         return Ok(());
     }
-    let channel = msg.channel_id.get();
-    let parent = if settings.channels.contains(&channel) {
-        None
-    } else {
-        thread_parent(ctx, state, msg.channel_id).await
-    };
     let roles: Vec<u64> = msg
         .member
         .as_ref()
         .map(|m| m.roles.iter().map(|r| r.get()).collect())
         .unwrap_or_default();
-    let incoming = Incoming {
-        guild: Some(guild.get()),
-        channel,
-        parent,
+    let facts = Facts {
+        guild: guild.get(),
+        channel: msg.channel_id,
         author: msg.author.id.get(),
         author_is_bot: msg.author.bot,
         from_webhook: msg.webhook_id.is_some(),
@@ -69,23 +128,8 @@ pub async fn on_message(
         author_roles: &roles,
         content: &msg.content,
     };
-    let engine = state.engine();
-    let threshold = autoreply::threshold(
-        &state.config.autoreply,
-        state.config.matcher.auto_answer,
-        settings.sensitivity,
-    );
-    let now = tokio::time::Instant::now().into_std();
-    // Check and claim the cooldowns in one step, under one lock: serenity runs events
-    // concurrently, and two messages checked before either is recorded would both be answered.
-    let decision = {
-        let mut cooldowns = state.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
-        let d = autoreply::decide(&incoming, &settings, &engine, threshold, &cooldowns, now);
-        if let Decision::Reply { entry, .. } | Decision::Shadow { entry, .. } = &d {
-            cooldowns.record(guild.get(), channel, msg.author.id.get(), entry, now);
-        }
-        d
-    };
+    let (decision, _) = auto_decision(ctx, state, &settings, &facts, Claim::Yes).await;
+    let channel = msg.channel_id.get();
     let span = tracing::info_span!(
         "auto_reply",
         guild = guild.get(),

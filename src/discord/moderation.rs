@@ -8,7 +8,7 @@ use poise::CreateReply;
 
 use super::commands::no_mentions;
 use super::{Context, Error};
-use crate::autoreply::{self, Decision, Incoming};
+use crate::autoreply::Decision;
 use crate::reply;
 use crate::settings::{Cooldowns, Sensitivity, Store};
 
@@ -334,22 +334,11 @@ pub async fn test(
     };
     let settings = store.settings(guild)?;
     let engine = ctx.data().engine();
-    let config = &ctx.data().config;
-    let threshold = autoreply::threshold(
-        &config.autoreply,
-        config.matcher.auto_answer,
-        settings.sensitivity,
-    );
-    // Run here inside a thread, the test must see the thread's parent as the bot would.
-    let parent = if settings.channels.contains(&ctx.channel_id().get()) {
-        None
-    } else {
-        super::messages::thread_parent(ctx.serenity_context(), ctx.data(), ctx.channel_id()).await
-    };
-    let incoming = Incoming {
-        guild: Some(guild),
-        channel: ctx.channel_id().get(),
-        parent,
+    // The moderator's message goes through exactly what a member's would (as someone with no
+    // ignored role), without starting any cooldown.
+    let facts = super::messages::Facts {
+        guild,
+        channel: ctx.channel_id(),
         author: ctx.author().id.get(),
         author_is_bot: false,
         from_webhook: false,
@@ -357,21 +346,25 @@ pub async fn test(
         author_roles: &[],
         content: &message,
     };
-    let now = tokio::time::Instant::now().into_std();
-    let decision = {
-        let cooldowns = ctx
-            .data()
-            .cooldowns
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        autoreply::decide(&incoming, &settings, &engine, threshold, &cooldowns, now)
-    };
+    let (decision, threshold) = super::messages::auto_decision(
+        ctx.serenity_context(),
+        ctx.data(),
+        &settings,
+        &facts,
+        super::messages::Claim::No,
+    )
+    .await;
     let text = match &decision {
         Decision::Reply { response, entry } | Decision::Shadow { response, entry } => format!(
             "**Yes**: this would get an auto reply{} with `{entry}` (confidence {:.2}, threshold {threshold:.2}){}.",
             if matches!(decision, Decision::Shadow { .. }) { " (recorded only: shadow mode is on)" } else { "" },
             response.confidence,
-            if response.escalated() { ", leading with the physio recommendation" } else { "" },
+            match response.tier {
+                Some(crate::triage::Tier::Emergency) => ", and it is the emergency advice",
+                Some(crate::triage::Tier::Urgent) => ", and it is the same-day-care advice",
+                Some(crate::triage::Tier::Physio) => ", leading with the physio recommendation",
+                None => "",
+            },
         ),
         Decision::Skip { reason, response } => {
             let best = response

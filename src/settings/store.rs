@@ -126,6 +126,10 @@ pub struct Stats {
 pub struct Store {
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// Settings by server, read once and kept: every channel message in a server with auto
+    /// replies needs them. Every write of a server's settings goes through `update` or
+    /// `toggle`, which drop its entry, so the cache can't go stale. Locked only for map access.
+    cache: Mutex<std::collections::HashMap<u64, GuildSettings>>,
 }
 
 fn now() -> i64 {
@@ -174,6 +178,7 @@ impl Store {
         let store = Store {
             conn: Mutex::new(conn),
             path,
+            cache: Mutex::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -202,8 +207,21 @@ impl Store {
         Ok(())
     }
 
-    /// A server's settings (defaults if it never changed any).
+    /// A server's settings (defaults if it never changed any), from memory after the first read.
     pub fn settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
+        if let Some(s) = self.cached().get(&guild) {
+            return Ok(s.clone());
+        }
+        let s = self.read_settings(guild)?;
+        self.cached().insert(guild, s.clone());
+        Ok(s)
+    }
+
+    fn cached(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, GuildSettings>> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn read_settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
         let conn = self.conn();
         let mut s = GuildSettings::new(guild);
         let row = conn
@@ -328,6 +346,7 @@ impl Store {
         let conn = self.conn();
         Self::ensure_guild(&conn, guild)?;
         conn.execute(sql, params)?;
+        self.cached().remove(&guild);
         Ok(())
     }
 
@@ -348,7 +367,9 @@ impl Store {
         } else {
             format!("DELETE FROM {table} WHERE guild_id = ?1 AND {column} = ?2")
         };
-        Ok(conn.execute(&sql, params![guild as i64, id as i64])? > 0)
+        let changed = conn.execute(&sql, params![guild as i64, id as i64])? > 0;
+        self.cached().remove(&guild);
+        Ok(changed)
     }
 
     /// Records a member's vote on an answer message; a second vote replaces the first.
@@ -544,6 +565,26 @@ mod tests {
         store.set_safety_replies(7, false).unwrap();
         assert!(!store.settings(7).unwrap().safety_replies);
         assert!(store.settings(8).unwrap().safety_replies);
+    }
+
+    /// Settings are served from memory, and a change is seen at once.
+    #[test]
+    fn cached_settings_follow_every_change() {
+        let dir = temp("cache");
+        let store = Store::open(&dir).unwrap();
+        assert!(store.settings(4).unwrap().channels.is_empty());
+        store.set_channel(4, 40, true).unwrap();
+        assert_eq!(store.settings(4).unwrap().channels, vec![40]);
+        store.set_sensitivity(4, Sensitivity::Loose).unwrap();
+        assert_eq!(store.settings(4).unwrap().sensitivity, Sensitivity::Loose);
+        store.set_channel(4, 40, false).unwrap();
+        assert!(store.settings(4).unwrap().channels.is_empty());
+        // Served from memory: a change made behind the store's back isn't read again.
+        store
+            .conn()
+            .execute("DELETE FROM guild_settings WHERE guild_id = 4", [])
+            .unwrap();
+        assert_eq!(store.settings(4).unwrap().sensitivity, Sensitivity::Loose);
     }
 
     /// A server that changes one setting keeps the defaults of the others: the ones defined in
