@@ -8,6 +8,7 @@ use tracing::Instrument;
 use super::{Context, Error};
 use crate::engine::{Engine, Mode, Outcome, Response};
 use crate::reply;
+use crate::settings::StatEvent;
 
 /// Custom-id prefix of the "did you mean" buttons: `rcb:show:<entry id>`. Handled by the event
 /// handler rather than a collector, so buttons keep working after a restart.
@@ -61,8 +62,8 @@ async fn answer(ctx: Context<'_>, kind: &'static str, question: &str) -> Result<
         tracing::debug!(question, "question");
         let r = engine.respond(question, Mode::Ask);
         record(&engine, &r);
-        remember(ctx, &engine, &r, question);
         send(ctx, &engine, &r).await?;
+        remember(ctx, &engine, &r, question);
         tracing::info!("replied");
         Ok(())
     }
@@ -86,25 +87,25 @@ fn record(engine: &Engine, r: &Response) {
     span.record("outcome", outcome);
 }
 
-/// Counts an answer for `/faq stats`, or keeps a question the bot could not answer. Committed
-/// before the reply (like every store change), and best effort: a store problem must not cost
-/// the member their answer.
+/// Counts an answer for `/faq stats`, or keeps a question the bot could not answer: queued
+/// for the stats writer, after the reply is out, so it never delays or costs a member an answer.
 fn remember(ctx: Context<'_>, engine: &Engine, r: &Response, question: &str) {
-    let (Some(guild), Ok(store)) = (ctx.guild_id(), ctx.data().store()) else {
+    let Some(guild) = ctx.guild_id() else {
         return;
     };
-    let result = match &r.outcome {
-        Outcome::Answer { entry } => store.count_answer(guild.get(), &engine.entry(*entry).id),
-        _ if question.trim().is_empty() => Ok(()),
-        _ => store.record_unanswered(
-            guild.get(),
-            question,
-            ctx.data().config.autoreply.unanswered_keep_days,
-        ),
+    let event = match &r.outcome {
+        Outcome::Answer { entry } => StatEvent::Answered {
+            guild: guild.get(),
+            entry: engine.entry(*entry).id.clone(),
+        },
+        Outcome::Safety { .. } => return,
+        _ if question.trim().is_empty() => return,
+        _ => StatEvent::Unanswered {
+            guild: guild.get(),
+            question: question.to_string(),
+        },
     };
-    if let Err(e) = result {
-        tracing::warn!("cannot record stats: {e}");
-    }
+    ctx.data().record_stat(event);
 }
 
 /// Answers publicly; "did you mean" and declines only to the member who asked.

@@ -174,9 +174,12 @@ pub async fn on_message(
                     tier = response.tier.map_or("none", |t| t.key()),
                     "auto replied"
                 );
-                // Bookkeeping after the reply and best effort: it never costs a member an answer.
-                if let Err(e) = store.count_answer(guild.get(), &entry) {
-                    tracing::warn!("cannot count the answer: {e}");
+                // Bookkeeping after the reply and off its path: it never costs a member an answer.
+                if !entry.starts_with("safety-") {
+                    state.record_stat(crate::settings::StatEvent::Answered {
+                        guild: guild.get(),
+                        entry,
+                    });
                 }
             }
             Decision::Shadow { response, entry } => {

@@ -395,6 +395,9 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let Some((guild, store)) = gate(ctx).await? else {
         return Ok(());
     };
+    // Counts are written in batches: commit what is queued so the moderator sees it all.
+    let state = ctx.data().clone();
+    let _ = tokio::task::spawn_blocking(move || state.flush_stats()).await;
     let s = store.stats(guild, 10)?;
     let keep = ctx.data().config.autoreply.unanswered_keep_days;
     let mut out = String::from("**FAQ stats for this server**\n\n**Most asked**\n");

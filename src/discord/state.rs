@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use crate::autoreply::CooldownTracker;
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::settings::Store;
+use crate::settings::{StatEvent, StatsWriter, Store};
 
 /// Shared state of a running bot (poise's user data).
 #[derive(Debug)]
@@ -18,7 +18,10 @@ pub struct BotState {
     pub config: Config,
     /// The settings store, or why it could not be opened. Without it, slash answers keep
     /// working; settings commands say what is wrong and auto replies stay off.
-    store: Result<Store, String>,
+    store: Result<Arc<Store>, String>,
+    /// Answer counts and unanswered questions, written off the reply path (None without a
+    /// store).
+    stats: Option<StatsWriter>,
     /// Last auto replies, for cooldowns. Locked only for in-memory reads and writes.
     pub cooldowns: Mutex<CooldownTracker>,
     /// Thread id -> parent channel id (None: not a thread), so a thread's parent is looked up
@@ -35,17 +38,22 @@ impl BotState {
                 if let Err(e) = store.purge_expired(config.autoreply.unanswered_keep_days) {
                     tracing::warn!("cannot purge old records: {e}");
                 }
-                Ok(store)
+                Ok(Arc::new(store))
             }
             Err(e) => {
                 tracing::error!("settings store unavailable, auto replies and votes are off: {e}");
                 Err(e.to_string())
             }
         };
+        let stats = store
+            .as_ref()
+            .ok()
+            .map(|s| StatsWriter::start(s.clone(), config.autoreply.unanswered_keep_days));
         BotState {
             engine: RwLock::new(Arc::new(engine)),
             config,
             store,
+            stats,
             cooldowns: Mutex::new(CooldownTracker::default()),
             thread_parents: Mutex::new(HashMap::new()),
         }
@@ -53,7 +61,22 @@ impl BotState {
 
     /// The store, or the reason it is unavailable (for the moderator).
     pub fn store(&self) -> Result<&Store, &str> {
-        self.store.as_ref().map_err(String::as_str)
+        self.store.as_deref().map_err(String::as_str)
+    }
+
+    /// Counts an answer or keeps an unanswered question, off the reply path (best effort).
+    pub fn record_stat(&self, event: StatEvent) {
+        if let Some(w) = &self.stats {
+            w.record(event);
+        }
+    }
+
+    /// Commits the counts queued so far (before showing them to a moderator). Blocking, and
+    /// short: one transaction.
+    pub fn flush_stats(&self) {
+        if let Some(w) = &self.stats {
+            w.flush();
+        }
     }
 
     /// The engine to answer with (a snapshot: a reload does not change it under a reply).

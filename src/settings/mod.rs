@@ -4,11 +4,13 @@
 //! Every server's data is keyed by its guild id and every query filters on it, so one server's
 //! settings or stats never show in another.
 
+mod stats;
 mod store;
 
 use std::fmt;
 use std::str::FromStr;
 
+pub use stats::{StatEvent, StatsWriter, BATCH_WINDOW};
 pub use store::{ShadowRecord, Stats, Store, StoreError, SCHEMA_VERSION};
 
 /// How readily the bot replies on its own; mapped to the engine's auto-mode threshold.

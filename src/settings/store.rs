@@ -428,6 +428,37 @@ impl Store {
         Ok(())
     }
 
+    /// Commits a batch of counts and unanswered questions in one transaction (one fsync).
+    pub fn record_stats(
+        &self,
+        events: &[super::StatEvent],
+        keep_days: u32,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for e in events {
+            match e {
+                super::StatEvent::Answered { guild, entry } => {
+                    tx.execute(
+                        "INSERT INTO answers (guild_id, entry_id, count) VALUES (?1, ?2, 1)
+                         ON CONFLICT (guild_id, entry_id) DO UPDATE SET count = count + 1",
+                        params![*guild as i64, entry],
+                    )?;
+                }
+                super::StatEvent::Unanswered { guild, question } => {
+                    let question: String = question.chars().take(500).collect();
+                    tx.execute(
+                        "INSERT INTO unanswered (guild_id, question, at) VALUES (?1, ?2, ?3)",
+                        params![*guild as i64, question, now()],
+                    )?;
+                }
+            }
+        }
+        Self::purge(&tx, keep_days)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     fn purge(conn: &Connection, keep_days: u32) -> rusqlite::Result<()> {
         let cutoff = now() - i64::from(keep_days) * 86_400;
         conn.execute("DELETE FROM unanswered WHERE at < ?1", [cutoff])?;
