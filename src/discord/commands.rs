@@ -5,29 +5,15 @@ use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 use tracing::Instrument;
 
+use super::outgoing::{cut, no_mentions, show_button, vote_buttons};
 use super::{Context, Error};
 use crate::engine::{Engine, Mode, Outcome, Response};
 use crate::reply;
 use crate::settings::StatEvent;
 
-/// Custom-id prefix of the "did you mean" buttons: `rcb:show:<entry id>`. Handled by the event
-/// handler rather than a collector, so buttons keep working after a restart.
-pub const SHOW_PREFIX: &str = "rcb:show:";
-
-/// Discord's cap on a button label.
-const BUTTON_LABEL_MAX: usize = 80;
 /// Discord's cap on an autocomplete choice's name, and on the number of choices.
 const CHOICE_NAME_MAX: usize = 100;
 const MAX_CHOICES: usize = 25;
-
-/// Mentions none: nothing the bot sends may ping anyone, whatever the text says.
-pub fn no_mentions() -> serenity::CreateAllowedMentions {
-    serenity::CreateAllowedMentions::new().replied_user(false)
-}
-
-fn cut(text: &str, max: usize) -> String {
-    reply::truncate(text, max)
-}
 
 /// Ask about foam rolling, the IT band, DOMS or warm-ups
 #[poise::command(slash_command)]
@@ -114,17 +100,13 @@ async fn send(ctx: Context<'_>, engine: &Engine, r: &Response) -> Result<(), Err
         .content(r.text.clone())
         .allowed_mentions(no_mentions());
     let reply = match &r.outcome {
-        Outcome::Answer { entry } => base.components(vec![super::messages::vote_buttons(
-            &engine.entry(*entry).id,
-        )]),
+        Outcome::Answer { entry } => base.components(vec![vote_buttons(&engine.entry(*entry).id)]),
         Outcome::Suggest { entries } => {
             let buttons = entries
                 .iter()
                 .map(|&i| {
                     let e = engine.entry(i);
-                    serenity::CreateButton::new(format!("{SHOW_PREFIX}{}", e.id))
-                        .label(cut(&e.title, BUTTON_LABEL_MAX))
-                        .style(serenity::ButtonStyle::Secondary)
+                    show_button(&e.id, &e.title)
                 })
                 .collect();
             base.ephemeral(true)
@@ -172,7 +154,7 @@ pub async fn topic(
                 CreateReply::default()
                     .content(text)
                     .allowed_mentions(no_mentions())
-                    .components(vec![super::messages::vote_buttons(&name)]),
+                    .components(vec![vote_buttons(&name)]),
             )
             .await?;
             Ok(())
@@ -267,7 +249,7 @@ pub async fn on_show_button(
         let message = match &found {
             Some(text) => serenity::CreateInteractionResponseMessage::new()
                 .content(text.clone())
-                .components(vec![super::messages::vote_buttons(entry_id)]),
+                .components(vec![vote_buttons(entry_id)]),
             None => serenity::CreateInteractionResponseMessage::new()
                 .content("That answer is no longer in my knowledge: try `/topics`.")
                 .ephemeral(true),
@@ -281,17 +263,4 @@ pub async fn on_show_button(
     }
     .instrument(span)
     .await
-}
-
-/// Every command the bot registers.
-pub fn all() -> Vec<poise::Command<std::sync::Arc<super::BotState>, Error>> {
-    vec![
-        ask(),
-        topic(),
-        topics(),
-        about(),
-        ask_about_message(),
-        super::moderation::autoreply(),
-        super::moderation::faq(),
-    ]
 }

@@ -4,93 +4,11 @@
 use poise::serenity_prelude as serenity;
 use tracing::Instrument;
 
-use super::commands::no_mentions;
+use super::outgoing::{no_mentions, vote_buttons};
+use super::pipeline::{auto_decision, Claim, Facts};
 use super::{BotState, Error};
-use crate::autoreply::{self, Decision, Incoming};
+use crate::autoreply::Decision;
 use crate::settings::Vote;
-
-/// Custom-id prefix of the feedback buttons: `rcb:vote:<entry id>:<y|n>`.
-pub const VOTE_PREFIX: &str = "rcb:vote:";
-
-/// The "Helpful" / "Not helpful" row under an answer.
-pub fn vote_buttons(entry_id: &str) -> serenity::CreateActionRow {
-    serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(format!("{VOTE_PREFIX}{entry_id}:y"))
-            .label("Helpful")
-            .emoji('👍')
-            .style(serenity::ButtonStyle::Secondary),
-        serenity::CreateButton::new(format!("{VOTE_PREFIX}{entry_id}:n"))
-            .label("Not helpful")
-            .emoji('👎')
-            .style(serenity::ButtonStyle::Secondary),
-    ])
-}
-
-/// What the auto-reply pipeline needs to know about a message.
-pub(crate) struct Facts<'a> {
-    pub guild: u64,
-    pub channel: serenity::ChannelId,
-    pub author: u64,
-    pub author_is_bot: bool,
-    pub from_webhook: bool,
-    pub from_self: bool,
-    pub author_roles: &'a [u64],
-    pub content: &'a str,
-}
-
-/// Whether a reply decided on starts the cooldowns (a real message) or not (`/autoreply test`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Claim {
-    Yes,
-    No,
-}
-
-/// The one auto-reply pipeline, run by every channel message and by `/autoreply test`, so the
-/// test can never disagree with what the bot does: thread parent, threshold from the server's
-/// sensitivity, guards, the engine's decision, cooldowns. With [`Claim::Yes`] a reply's
-/// cooldowns are checked and claimed in one step under one lock: serenity runs events
-/// concurrently, and two messages checked before either is recorded would both be answered.
-pub(crate) async fn auto_decision(
-    ctx: &serenity::Context,
-    state: &BotState,
-    settings: &crate::settings::GuildSettings,
-    facts: &Facts<'_>,
-    claim: Claim,
-) -> (Decision, f32) {
-    let channel = facts.channel.get();
-    // Inside a thread, the bot looks at the thread's parent channel's settings.
-    let parent = if settings.channels.contains(&channel) {
-        None
-    } else {
-        thread_parent(ctx, state, facts.channel).await
-    };
-    let incoming = Incoming {
-        guild: Some(facts.guild),
-        channel,
-        parent,
-        author: facts.author,
-        author_is_bot: facts.author_is_bot,
-        from_webhook: facts.from_webhook,
-        from_self: facts.from_self,
-        author_roles: facts.author_roles,
-        content: facts.content,
-    };
-    let engine = state.engine();
-    let threshold = autoreply::threshold(
-        &state.config.autoreply,
-        state.config.matcher.auto_answer,
-        settings.sensitivity,
-    );
-    let now = tokio::time::Instant::now().into_std();
-    let mut cooldowns = state.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
-    let d = autoreply::decide(&incoming, settings, &engine, threshold, &cooldowns, now);
-    if claim == Claim::Yes {
-        if let Decision::Reply { entry, .. } | Decision::Shadow { entry, .. } = &d {
-            cooldowns.record(facts.guild, channel, facts.author, entry, now);
-        }
-    }
-    (d, threshold)
-}
 
 /// A member's message in a server channel: maybe an auto reply.
 pub async fn on_message(
@@ -239,58 +157,14 @@ fn retryable(e: &serenity::Error) -> bool {
     }
 }
 
-/// The parent channel of a thread (None for a channel that is not a thread), cached.
-pub(crate) async fn thread_parent(
-    ctx: &serenity::Context,
-    state: &BotState,
-    channel: serenity::ChannelId,
-) -> Option<u64> {
-    if let Some(known) = state
-        .thread_parents
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&channel.get())
-    {
-        return *known;
-    }
-    let parent = match channel.to_channel(ctx).await {
-        Ok(serenity::Channel::Guild(c)) if c.thread_metadata.is_some() => {
-            c.parent_id.map(|p| p.get())
-        }
-        Ok(_) => None,
-        Err(e) => {
-            // Not cached: try again next message rather than remembering a failure.
-            tracing::warn!("cannot look up channel {channel}: {e}");
-            return None;
-        }
-    };
-    let mut known = state
-        .thread_parents
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    // Threads come and go; a club's few hundred stay cached, anything beyond starts afresh.
-    if known.len() >= 10_000 {
-        known.clear();
-    }
-    known.insert(channel.get(), parent);
-    parent
-}
-
 /// A "Helpful" / "Not helpful" press: one vote per member per answer, a second press changes it.
 pub async fn on_vote_button(
     ctx: &serenity::Context,
     state: &BotState,
     interaction: &serenity::ComponentInteraction,
-    rest: &str,
+    entry: &str,
+    vote: Vote,
 ) -> Result<(), Error> {
-    let Some((entry, choice)) = rest.rsplit_once(':') else {
-        return Ok(());
-    };
-    let vote = if choice == "y" {
-        Vote::Helpful
-    } else {
-        Vote::NotHelpful
-    };
     let text = match (interaction.guild_id, state.store()) {
         (None, _) => "Votes are counted in servers only.".to_string(),
         (Some(_), Err(why)) => {

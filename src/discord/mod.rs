@@ -5,6 +5,8 @@
 pub mod commands;
 pub mod messages;
 pub mod moderation;
+pub mod outgoing;
+pub mod pipeline;
 mod state;
 
 use std::future::Future;
@@ -65,8 +67,8 @@ pub async fn build_client(
     let setup_config = config.clone();
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
-            commands: commands::all(),
-            allowed_mentions: Some(commands::no_mentions()),
+            commands: all_commands(),
+            allowed_mentions: Some(outgoing::no_mentions()),
             event_handler: |framework, event| Box::pin(on_event(framework, event)),
             on_error: |error| Box::pin(on_error(error)),
             ..Default::default()
@@ -237,6 +239,19 @@ fn explain_start_error(e: serenity::Error) -> anyhow::Error {
     }
 }
 
+/// Every command the bot registers.
+pub fn all_commands() -> Vec<poise::Command<Arc<BotState>, Error>> {
+    vec![
+        commands::ask(),
+        commands::topic(),
+        commands::topics(),
+        commands::about(),
+        commands::ask_about_message(),
+        moderation::autoreply(),
+        moderation::faq(),
+    ]
+}
+
 async fn on_event(
     framework: poise::FrameworkContext<'_, Arc<BotState>, Error>,
     event: &serenity::FullEvent,
@@ -244,26 +259,28 @@ async fn on_event(
     match event {
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(component),
-        } => {
-            let id = component.data.custom_id.as_str();
-            if let Some(entry) = id.strip_prefix(commands::SHOW_PREFIX) {
+        } => match outgoing::ButtonId::parse(&component.data.custom_id) {
+            Some(outgoing::ButtonId::Show(entry)) => {
                 commands::on_show_button(
                     framework.serenity_context,
                     framework.user_data,
                     component,
-                    entry,
+                    &entry,
                 )
                 .await?;
-            } else if let Some(rest) = id.strip_prefix(messages::VOTE_PREFIX) {
+            }
+            Some(outgoing::ButtonId::Vote(entry, vote)) => {
                 messages::on_vote_button(
                     framework.serenity_context,
                     framework.user_data,
                     component,
-                    rest,
+                    &entry,
+                    vote,
                 )
                 .await?;
             }
-        }
+            None => {}
+        },
         serenity::FullEvent::Message { new_message } => {
             messages::on_message(
                 framework.serenity_context,
@@ -300,7 +317,7 @@ async fn on_error(error: poise::FrameworkError<'_, Arc<BotState>, Error>) {
                     poise::CreateReply::default()
                         .content(crate::reply::truncate(&text, 2000))
                         .ephemeral(true)
-                        .allowed_mentions(commands::no_mentions()),
+                        .allowed_mentions(outgoing::no_mentions()),
                 )
                 .await;
         }

@@ -6,7 +6,8 @@
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
-use super::commands::no_mentions;
+use super::outgoing::no_mentions;
+use super::pipeline::{auto_decision, Claim, Facts};
 use super::{Context, Error};
 use crate::autoreply::Decision;
 use crate::reply;
@@ -336,7 +337,7 @@ pub async fn test(
     let engine = ctx.data().engine();
     // The moderator's message goes through exactly what a member's would (as someone with no
     // ignored role), without starting any cooldown.
-    let facts = super::messages::Facts {
+    let facts = Facts {
         guild,
         channel: ctx.channel_id(),
         author: ctx.author().id.get(),
@@ -346,12 +347,12 @@ pub async fn test(
         author_roles: &[],
         content: &message,
     };
-    let (decision, threshold) = super::messages::auto_decision(
+    let (decision, threshold) = auto_decision(
         ctx.serenity_context(),
         ctx.data(),
         &settings,
         &facts,
-        super::messages::Claim::No,
+        Claim::No,
     )
     .await;
     let text = match &decision {

@@ -1,0 +1,111 @@
+//! What every handler sends with: no mentions, Discord's length caps, and the buttons, whose
+//! custom ids are a typed [`ButtonId`] rather than strings formatted in several places. Shared
+//! by the command, message and moderation handlers, and depending on none of them.
+
+use poise::serenity_prelude as serenity;
+
+use crate::reply;
+use crate::settings::Vote;
+
+/// Mentions none: nothing the bot sends may ping anyone, whatever the text says.
+pub fn no_mentions() -> serenity::CreateAllowedMentions {
+    serenity::CreateAllowedMentions::new().replied_user(false)
+}
+
+/// Discord's cap on a button label.
+pub const BUTTON_LABEL_MAX: usize = 80;
+
+/// Cuts text to one of Discord's caps, at a boundary where it can.
+pub fn cut(text: &str, max: usize) -> String {
+    reply::truncate(text, max)
+}
+
+/// A button the bot puts under its messages. Its custom id survives restarts (buttons are
+/// handled by the event handler, not a collector): `rcb:show:<entry>` and
+/// `rcb:vote:<entry>:<y|n>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonId {
+    /// "Did you mean": post this entry's answer.
+    Show(String),
+    /// Feedback on an answer.
+    Vote(String, Vote),
+}
+
+const SHOW: &str = "rcb:show:";
+const VOTE: &str = "rcb:vote:";
+
+impl ButtonId {
+    pub fn custom_id(&self) -> String {
+        match self {
+            ButtonId::Show(entry) => format!("{SHOW}{entry}"),
+            ButtonId::Vote(entry, vote) => {
+                let v = if *vote == Vote::Helpful { "y" } else { "n" };
+                format!("{VOTE}{entry}:{v}")
+            }
+        }
+    }
+
+    /// The button a custom id names; `None` for anything else (an old or foreign id).
+    pub fn parse(custom_id: &str) -> Option<ButtonId> {
+        if let Some(entry) = custom_id.strip_prefix(SHOW) {
+            return (!entry.is_empty()).then(|| ButtonId::Show(entry.to_string()));
+        }
+        let (entry, choice) = custom_id.strip_prefix(VOTE)?.rsplit_once(':')?;
+        let vote = match choice {
+            "y" => Vote::Helpful,
+            "n" => Vote::NotHelpful,
+            _ => return None,
+        };
+        (!entry.is_empty()).then(|| ButtonId::Vote(entry.to_string(), vote))
+    }
+}
+
+/// The "Helpful" / "Not helpful" row under an answer.
+pub fn vote_buttons(entry_id: &str) -> serenity::CreateActionRow {
+    serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(ButtonId::Vote(entry_id.into(), Vote::Helpful).custom_id())
+            .label("Helpful")
+            .emoji('👍')
+            .style(serenity::ButtonStyle::Secondary),
+        serenity::CreateButton::new(ButtonId::Vote(entry_id.into(), Vote::NotHelpful).custom_id())
+            .label("Not helpful")
+            .emoji('👎')
+            .style(serenity::ButtonStyle::Secondary),
+    ])
+}
+
+/// A "did you mean" button for an entry.
+pub fn show_button(entry_id: &str, title: &str) -> serenity::CreateButton {
+    serenity::CreateButton::new(ButtonId::Show(entry_id.into()).custom_id())
+        .label(cut(title, BUTTON_LABEL_MAX))
+        .style(serenity::ButtonStyle::Secondary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn button_ids_round_trip_and_refuse_strangers() {
+        for b in [
+            ButtonId::Show("itb-not-a-muscle".into()),
+            ButtonId::Vote("doms-rolling".into(), Vote::Helpful),
+            ButtonId::Vote("doms-rolling".into(), Vote::NotHelpful),
+        ] {
+            assert_eq!(ButtonId::parse(&b.custom_id()), Some(b));
+        }
+        assert_eq!(
+            ButtonId::Show("x".into()).custom_id(),
+            "rcb:show:x",
+            "ids already posted in servers keep working"
+        );
+        for stranger in [
+            "rcb:vote:doms:maybe",
+            "rcb:show:",
+            "other:thing",
+            "rcb:vote:x",
+        ] {
+            assert_eq!(ButtonId::parse(stranger), None, "{stranger}");
+        }
+    }
+}

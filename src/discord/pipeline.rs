@@ -1,0 +1,111 @@
+//! The one auto-reply pipeline, run by every channel message ([`super::messages`]) and by
+//! `/autoreply test` ([`super::moderation`]), so that the test can never disagree with what the
+//! bot does. The decision itself is [`crate::autoreply::decide`]; this gathers the facts.
+
+use poise::serenity_prelude as serenity;
+
+use super::BotState;
+use crate::autoreply::{self, Decision, Incoming};
+
+/// What the auto-reply pipeline needs to know about a message.
+pub struct Facts<'a> {
+    pub guild: u64,
+    pub channel: serenity::ChannelId,
+    pub author: u64,
+    pub author_is_bot: bool,
+    pub from_webhook: bool,
+    pub from_self: bool,
+    pub author_roles: &'a [u64],
+    pub content: &'a str,
+}
+
+/// Whether a reply decided on starts the cooldowns (a real message) or not (`/autoreply test`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    Yes,
+    No,
+}
+
+/// The one auto-reply pipeline, run by every channel message and by `/autoreply test`, so the
+/// test can never disagree with what the bot does: thread parent, threshold from the server's
+/// sensitivity, guards, the engine's decision, cooldowns. With [`Claim::Yes`] a reply's
+/// cooldowns are checked and claimed in one step under one lock: serenity runs events
+/// concurrently, and two messages checked before either is recorded would both be answered.
+pub async fn auto_decision(
+    ctx: &serenity::Context,
+    state: &BotState,
+    settings: &crate::settings::GuildSettings,
+    facts: &Facts<'_>,
+    claim: Claim,
+) -> (Decision, f32) {
+    let channel = facts.channel.get();
+    // Inside a thread, the bot looks at the thread's parent channel's settings.
+    let parent = if settings.channels.contains(&channel) {
+        None
+    } else {
+        thread_parent(ctx, state, facts.channel).await
+    };
+    let incoming = Incoming {
+        guild: Some(facts.guild),
+        channel,
+        parent,
+        author: facts.author,
+        author_is_bot: facts.author_is_bot,
+        from_webhook: facts.from_webhook,
+        from_self: facts.from_self,
+        author_roles: facts.author_roles,
+        content: facts.content,
+    };
+    let engine = state.engine();
+    let threshold = autoreply::threshold(
+        &state.config.autoreply,
+        state.config.matcher.auto_answer,
+        settings.sensitivity,
+    );
+    let now = tokio::time::Instant::now().into_std();
+    let mut cooldowns = state.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
+    let d = autoreply::decide(&incoming, settings, &engine, threshold, &cooldowns, now);
+    if claim == Claim::Yes {
+        if let Decision::Reply { entry, .. } | Decision::Shadow { entry, .. } = &d {
+            cooldowns.record(facts.guild, channel, facts.author, entry, now);
+        }
+    }
+    (d, threshold)
+}
+
+/// The parent channel of a thread (None for a channel that is not a thread), cached.
+pub async fn thread_parent(
+    ctx: &serenity::Context,
+    state: &BotState,
+    channel: serenity::ChannelId,
+) -> Option<u64> {
+    if let Some(known) = state
+        .thread_parents
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&channel.get())
+    {
+        return *known;
+    }
+    let parent = match channel.to_channel(ctx).await {
+        Ok(serenity::Channel::Guild(c)) if c.thread_metadata.is_some() => {
+            c.parent_id.map(|p| p.get())
+        }
+        Ok(_) => None,
+        Err(e) => {
+            // Not cached: try again next message rather than remembering a failure.
+            tracing::warn!("cannot look up channel {channel}: {e}");
+            return None;
+        }
+    };
+    let mut known = state
+        .thread_parents
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    // Threads come and go; a club's few hundred stay cached, anything beyond starts afresh.
+    if known.len() >= 10_000 {
+        known.clear();
+    }
+    known.insert(channel.get(), parent);
+    parent
+}
