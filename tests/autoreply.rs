@@ -253,3 +253,39 @@ fn safety_replies_skip_cooldowns_and_can_be_turned_off() {
     )
     .replies());
 }
+
+/// Each sensitivity level selects its threshold from the configuration, and the threshold it
+/// selects decides what gets a reply: a message the engine is fairly, not very, sure of (0.72)
+/// is answered on a loose or normal server and not on a strict one.
+#[test]
+fn sensitivity_levels_select_their_thresholds() {
+    use runclub_bot::autoreply::threshold;
+    use runclub_bot::config::AutoReplyConfig;
+    use runclub_bot::settings::Sensitivity;
+    let config = AutoReplyConfig {
+        strict_answer: 0.9,
+        loose_answer: 0.3,
+        ..AutoReplyConfig::default()
+    };
+    let normal = 0.5;
+    assert_eq!(threshold(&config, normal, Sensitivity::Strict), 0.9);
+    assert_eq!(threshold(&config, normal, Sensitivity::Normal), 0.5);
+    assert_eq!(threshold(&config, normal, Sensitivity::Loose), 0.3);
+
+    let engine = common::engine();
+    let cd = CooldownTracker::default();
+    let q = "does rolling do much before intervals";
+    let confidence = engine.respond(q, runclub_bot::Mode::Auto).confidence;
+    assert!((0.5..0.9).contains(&confidence), "{confidence}");
+    let replies = |s: Sensitivity| {
+        let settings = GuildSettings {
+            sensitivity: s,
+            ..settings()
+        };
+        let t = threshold(&config, normal, s);
+        decide(&msg(1, q), &settings, engine, t, &cd, Instant::now()).replies()
+    };
+    assert!(replies(Sensitivity::Loose));
+    assert!(replies(Sensitivity::Normal));
+    assert!(!replies(Sensitivity::Strict));
+}
