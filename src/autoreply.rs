@@ -38,6 +38,8 @@ pub enum Skip {
     ChannelCooldown(Duration),
     MemberCooldown(Duration),
     EntryCooldown(Duration),
+    /// Every engine slot is busy answering members who asked: auto replies give way.
+    Busy,
 }
 
 impl std::fmt::Display for Skip {
@@ -51,6 +53,7 @@ impl std::fmt::Display for Skip {
             Skip::ChannelNotEnabled => f.write_str("auto replies are not enabled in this channel"),
             Skip::IgnoredRole => f.write_str("the author has an ignored role"),
             Skip::Engine(s) => write!(f, "{s}"),
+            Skip::Busy => f.write_str("the bot is busy answering questions put to it"),
             Skip::ChannelCooldown(d) => write!(f, "channel cooldown: {}s left", secs(d)),
             Skip::MemberCooldown(d) => write!(f, "member cooldown: {}s left", secs(d)),
             Skip::EntryCooldown(d) => write!(

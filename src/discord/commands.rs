@@ -11,6 +11,9 @@ use crate::engine::{Engine, Mode, Outcome, Response};
 use crate::reply;
 use crate::settings::StatEvent;
 
+/// How long an answer may take before the interaction is deferred (Discord allows 3 s).
+const DEFER_AFTER: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// Discord's cap on an autocomplete choice's name, and on the number of choices.
 const CHOICE_NAME_MAX: usize = 100;
 const MAX_CHOICES: usize = 25;
@@ -46,7 +49,24 @@ async fn answer(ctx: Context<'_>, kind: &'static str, question: &str) -> Result<
         let engine = ctx.data().engine();
         // Message text is members' words: debug level only.
         tracing::debug!(question, "question");
-        let r = engine.respond(question, Mode::Ask);
+        // The model takes ~10 ms of CPU: off the async workers, which keep the gateway and
+        // other interactions moving. Discord wants an acknowledgement within 3 s: if the engine
+        // is behind (a burst of questions), defer first and follow up with the answer.
+        let state = ctx.data().clone();
+        let (e, q) = (engine.clone(), question.to_string());
+        let work = async move {
+            let _slot = state.engine_slots.acquire().await?;
+            Ok::<_, Error>(tokio::task::spawn_blocking(move || e.respond(&q, Mode::Ask)).await?)
+        };
+        tokio::pin!(work);
+        let r = match tokio::time::timeout(DEFER_AFTER, &mut work).await {
+            Ok(r) => r?,
+            Err(_) => {
+                tracing::info!("engine behind; deferring");
+                ctx.defer().await?;
+                work.await?
+            }
+        };
         record(&engine, &r);
         send(ctx, &engine, &r).await?;
         remember(ctx, &engine, &r, question);

@@ -7,6 +7,9 @@ use poise::serenity_prelude as serenity;
 use super::BotState;
 use crate::autoreply::{self, Decision, Incoming};
 
+/// How long a channel message may wait for an engine slot before its auto reply is shed.
+pub const AUTO_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What the auto-reply pipeline needs to know about a message.
 pub struct Facts<'a> {
     pub guild: u64,
@@ -62,14 +65,40 @@ pub async fn auto_decision(
         state.config.matcher.auto_answer,
         settings.sensitivity,
     );
+    // A member's message waits its turn for an engine slot, but not for long: under a load the
+    // cores can't keep up with, auto replies give way to questions put to the bot, which wait
+    // as long as it takes. `/autoreply test` waits too.
+    let _slot = match claim {
+        Claim::Yes => match tokio::time::timeout(AUTO_WAIT, state.engine_slots.acquire()).await {
+            Ok(Ok(slot)) => slot,
+            _ => {
+                tracing::info!("busy: auto reply shed");
+                let skip = Decision::Skip {
+                    reason: autoreply::Skip::Busy,
+                    response: None,
+                };
+                return (skip, threshold);
+            }
+        },
+        Claim::No => state
+            .engine_slots
+            .acquire()
+            .await
+            .expect("the engine slots are never closed"),
+    };
     let now = tokio::time::Instant::now().into_std();
-    let mut cooldowns = state.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
-    let d = autoreply::decide(&incoming, settings, &engine, threshold, &cooldowns, now);
-    if claim == Claim::Yes {
-        if let Decision::Reply { entry, .. } | Decision::Shadow { entry, .. } = &d {
-            cooldowns.record(facts.guild, channel, facts.author, entry, now);
+    // The engine takes ~10 ms of CPU: this worker steps aside (block_in_place; the runtime is
+    // multi-threaded) so the gateway and other events keep moving meanwhile.
+    let d = tokio::task::block_in_place(|| {
+        let mut cooldowns = state.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
+        let d = autoreply::decide(&incoming, settings, &engine, threshold, &cooldowns, now);
+        if claim == Claim::Yes {
+            if let Decision::Reply { entry, .. } | Decision::Shadow { entry, .. } = &d {
+                cooldowns.record(facts.guild, channel, facts.author, entry, now);
+            }
         }
-    }
+        d
+    });
     (d, threshold)
 }
 

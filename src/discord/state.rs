@@ -24,6 +24,10 @@ pub struct BotState {
     stats: Option<StatsWriter>,
     /// Last auto replies, for cooldowns. Locked only for in-memory reads and writes.
     pub cooldowns: Mutex<CooldownTracker>,
+    /// One permit per core for running the engine: answers queue for a core instead of all
+    /// running at once and all finishing late, and auto replies, which take a permit only if
+    /// one is free, give way to questions put to the bot.
+    pub engine_slots: tokio::sync::Semaphore,
     /// Thread id -> parent channel id (None: not a thread), so a thread's parent is looked up
     /// once. Locked only for map access.
     pub thread_parents: Mutex<HashMap<u64, Option<u64>>>,
@@ -55,6 +59,9 @@ impl BotState {
             store,
             stats,
             cooldowns: Mutex::new(CooldownTracker::default()),
+            engine_slots: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ),
             thread_parents: Mutex::new(HashMap::new()),
         }
     }
