@@ -15,6 +15,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use chrono::{Datelike, NaiveDate};
+
 use crate::triage::Tier;
 
 /// Longest answer accepted: with title, sources and the physio prompt a reply must stay well
@@ -105,7 +107,8 @@ pub struct Entry {
     pub answer: String,
     pub sources: Vec<Source>,
     pub related: Vec<String>,
-    pub reviewed: String,
+    /// When the answer was last checked against the evidence.
+    pub reviewed: NaiveDate,
 }
 
 /// A synonym group: every variant means `term`.
@@ -168,6 +171,45 @@ pub struct KnowledgeBase {
 impl KnowledgeBase {
     pub fn entry(&self, id: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// The lexicon as the normaliser takes it, with the words the knowledge uses (typos are
+    /// corrected towards them) and the terms worth correcting to: converted here, at the
+    /// knowledge boundary, so the matcher never reads the file's shapes.
+    pub fn lexicon_spec(&self) -> crate::text::LexiconSpec {
+        let lex = &self.lexicon;
+        let mut known_words: Vec<String> = Vec::new();
+        let mut typo_targets: Vec<String> = Vec::new();
+        for e in &self.entries {
+            known_words.extend(e.questions.iter().cloned());
+            known_words.push(e.answer.clone());
+            known_words.push(e.title.clone());
+            typo_targets.extend(e.keywords.iter().cloned());
+        }
+        for s in &lex.synonyms {
+            typo_targets.extend(s.variants.iter().cloned());
+        }
+        crate::text::LexiconSpec {
+            synonyms: lex
+                .synonyms
+                .iter()
+                .map(|s| (s.term.clone(), s.variants.clone()))
+                .collect(),
+            spellings: lex
+                .spellings
+                .iter()
+                .map(|(a, b)| (a.clone(), b.clone()))
+                .collect(),
+            false_friends: lex.false_friends.clone(),
+            fillers: lex.fillers.clone(),
+            out_of_scope: lex
+                .out_of_scope
+                .iter()
+                .map(|o| (o.subject.clone(), o.variants.clone()))
+                .collect(),
+            known_words,
+            typo_targets,
+        }
     }
 
     pub fn question_count(&self) -> usize {
@@ -722,27 +764,11 @@ fn is_valid_id(id: &str) -> bool {
         && !id.ends_with('-')
 }
 
-fn is_valid_date(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
-        return false;
-    }
-    let (Ok(y), Ok(m), Ok(d)) = (
-        parts[0].parse::<u32>(),
-        parts[1].parse::<u32>(),
-        parts[2].parse::<u32>(),
-    ) else {
-        return false;
-    };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1900..=2200).contains(&y) && (1..=days).contains(&d)
+/// A `YYYY-MM-DD` date, parsed once at the knowledge boundary.
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    // The format must be exactly YYYY-MM-DD (chrono also takes "2026-1-5").
+    (s.len() == 10 && (1900..=2200).contains(&date.year())).then_some(date)
 }
 
 /// Turns a raw entry into a domain entry, pushing a problem for everything wrong with it.
@@ -797,12 +823,13 @@ fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) ->
     };
     let title = require("title", &raw.title, MAX_TITLE_CHARS);
     let answer = require("answer", &raw.answer, MAX_ANSWER_CHARS);
-    let reviewed = require("reviewed", &raw.reviewed, 10);
-    if !reviewed.is_empty() && !is_valid_date(&reviewed) {
+    let reviewed_text = require("reviewed", &raw.reviewed, 10);
+    let reviewed = parse_date(&reviewed_text);
+    if !reviewed_text.is_empty() && reviewed.is_none() {
         problems.push(pos.field(
             "reviewed",
             label,
-            format!("`{reviewed}` is not a date like 2026-01-31"),
+            format!("`{reviewed_text}` is not a date like 2026-01-31"),
         ));
     }
     let questions = match raw.questions {
@@ -901,7 +928,7 @@ fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) ->
         answer,
         sources,
         related: raw.related.unwrap_or_default(),
-        reviewed,
+        reviewed: reviewed.unwrap_or_default(),
     })
 }
 
@@ -969,9 +996,10 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert!(is_valid_date("2024-02-29"));
-        assert!(!is_valid_date("2023-02-29"));
-        assert!(!is_valid_date("2023-13-01"));
-        assert!(!is_valid_date("23-01-01"));
+        assert!(parse_date("2024-02-29").is_some());
+        assert!(parse_date("2023-02-29").is_none());
+        assert!(parse_date("2023-13-01").is_none());
+        assert!(parse_date("23-01-01").is_none());
+        assert!(parse_date("2026-1-05").is_none());
     }
 }

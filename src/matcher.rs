@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::knowledge::KnowledgeBase;
-use crate::text::{LexiconSpec, Normalised, Normaliser};
+use crate::text::{Normalised, Normaliser};
 
 /// One ranked candidate.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,38 +115,7 @@ impl Default for MatchWeights {
 impl Matcher {
     pub fn new(kb: &KnowledgeBase, weights: MatchWeights) -> Self {
         let lex = &kb.lexicon;
-        let mut known_words: Vec<String> = Vec::new();
-        let mut typo_targets: Vec<String> = Vec::new();
-        for e in &kb.entries {
-            known_words.extend(e.questions.iter().cloned());
-            known_words.push(e.answer.clone());
-            known_words.push(e.title.clone());
-            typo_targets.extend(e.keywords.iter().cloned());
-        }
-        for s in &lex.synonyms {
-            typo_targets.extend(s.variants.iter().cloned());
-        }
-        let spec = LexiconSpec {
-            synonyms: lex
-                .synonyms
-                .iter()
-                .map(|s| (s.term.clone(), s.variants.clone()))
-                .collect(),
-            spellings: lex
-                .spellings
-                .iter()
-                .map(|(a, b)| (a.clone(), b.clone()))
-                .collect(),
-            false_friends: lex.false_friends.clone(),
-            fillers: lex.fillers.clone(),
-            out_of_scope: lex
-                .out_of_scope
-                .iter()
-                .map(|o| (o.subject.clone(), o.variants.clone()))
-                .collect(),
-            known_words,
-            typo_targets,
-        };
+        let spec = kb.lexicon_spec();
         let normaliser = Normaliser::new(&spec);
 
         let mut indexed = Vec::with_capacity(kb.entries.len());
