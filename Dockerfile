@@ -8,7 +8,8 @@ WORKDIR /src
 # Dependencies first, so that editing the bot's code or knowledge doesn't rebuild them.
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src benches \
- && echo 'fn main() {}' > src/main.rs && touch src/lib.rs && echo 'fn main() {}' > benches/engine.rs \
+ && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+ && echo 'fn main() {}' > benches/engine.rs && echo 'fn main() {}' > benches/transport.rs \
  && cargo build --release --locked \
  && rm -rf src benches
 COPY src src
