@@ -687,42 +687,24 @@ fn parse_file(path: &Path, text: &str, problems: &mut Vec<Problem>) -> ParsedFil
         }
     }
     if let Some(raw) = file.lexicon {
-        let offset = offset_of(raw);
+        let pos = section(raw);
         match serde_json::from_str::<Lexicon>(raw.get()) {
             Ok(lex) => {
-                let (line, column) = line_col(text, offset);
-                let pos = Position {
-                    file: path.to_path_buf(),
-                    line,
-                    column,
-                    offset,
-                    raw: raw.get().to_string(),
-                    text: shared.clone(),
-                };
                 validate_lexicon(&lex, &pos, problems);
                 out.lexicon = Some(lex);
             }
-            Err(e) => problems.push(json_problem(path, text, offset, &e)),
+            Err(e) => problems.push(json_problem(path, text, pos.offset, &e)),
         }
     }
     for raw in file.entries.unwrap_or_default() {
-        let offset = offset_of(raw);
-        let (line, column) = line_col(text, offset);
-        let pos = Position {
-            file: path.to_path_buf(),
-            line,
-            column,
-            offset,
-            raw: raw.get().to_string(),
-            text: shared.clone(),
-        };
+        let pos = section(raw);
         match serde_json::from_str::<RawEntry>(raw.get()) {
             Ok(entry) => {
                 if let Some(e) = validate_entry(entry, &pos, problems) {
                     out.entries.push((e, pos));
                 }
             }
-            Err(e) => problems.push(json_problem(path, text, offset, &e)),
+            Err(e) => problems.push(json_problem(path, text, pos.offset, &e)),
         }
     }
     out

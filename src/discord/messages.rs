@@ -5,9 +5,9 @@ use poise::serenity_prelude as serenity;
 use tracing::Instrument;
 
 use super::outgoing::{no_mentions, vote_buttons};
-use super::pipeline::{auto_decision, Claim, Facts};
+use super::pipeline::{auto_decision, Claim};
 use super::{BotState, Error};
-use crate::autoreply::Decision;
+use crate::autoreply::{Decision, Incoming};
 use crate::settings::Vote;
 
 /// A member's message in a server channel: maybe an auto reply.
@@ -36,9 +36,10 @@ pub async fn on_message(
         .as_ref()
         .map(|m| m.roles.iter().map(|r| r.get()).collect())
         .unwrap_or_default();
-    let facts = Facts {
-        guild: guild.get(),
-        channel: msg.channel_id,
+    let incoming = Incoming {
+        guild: Some(guild.get()),
+        channel: msg.channel_id.get(),
+        parent: None,
         author: msg.author.id.get(),
         author_is_bot: msg.author.bot,
         from_webhook: msg.webhook_id.is_some(),
@@ -46,7 +47,7 @@ pub async fn on_message(
         author_roles: &roles,
         content: &msg.content,
     };
-    let (decision, _) = auto_decision(ctx, state, &settings, &facts, Claim::Yes).await;
+    let (decision, _) = auto_decision(ctx, state, &settings, incoming, Claim::Yes).await;
     let channel = msg.channel_id.get();
     let span = tracing::info_span!(
         "auto_reply",

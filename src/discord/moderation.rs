@@ -7,9 +7,9 @@ use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
 use super::outgoing::no_mentions;
-use super::pipeline::{auto_decision, Claim, Facts};
+use super::pipeline::{auto_decision, Claim};
 use super::{Context, Error};
-use crate::autoreply::Decision;
+use crate::autoreply::{Decision, Incoming};
 use crate::reply;
 use crate::settings::{Cooldowns, Sensitivity, Store};
 
@@ -337,9 +337,10 @@ pub async fn test(
     let engine = ctx.data().engine();
     // The moderator's message goes through exactly what a member's would (as someone with no
     // ignored role), without starting any cooldown.
-    let facts = Facts {
-        guild,
-        channel: ctx.channel_id(),
+    let incoming = Incoming {
+        guild: Some(guild),
+        channel: ctx.channel_id().get(),
+        parent: None,
         author: ctx.author().id.get(),
         author_is_bot: false,
         from_webhook: false,
@@ -351,7 +352,7 @@ pub async fn test(
         ctx.serenity_context(),
         ctx.data(),
         &settings,
-        &facts,
+        incoming,
         Claim::No,
     )
     .await;

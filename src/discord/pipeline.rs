@@ -10,18 +10,6 @@ use crate::autoreply::{self, Decision, Incoming};
 /// How long a channel message may wait for an engine slot before its auto reply is shed.
 pub const AUTO_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// What the auto-reply pipeline needs to know about a message.
-pub struct Facts<'a> {
-    pub guild: u64,
-    pub channel: serenity::ChannelId,
-    pub author: u64,
-    pub author_is_bot: bool,
-    pub from_webhook: bool,
-    pub from_self: bool,
-    pub author_roles: &'a [u64],
-    pub content: &'a str,
-}
-
 /// Whether a reply decided on starts the cooldowns (a real message) or not (`/autoreply test`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
@@ -38,27 +26,14 @@ pub async fn auto_decision(
     ctx: &serenity::Context,
     state: &BotState,
     settings: &crate::settings::GuildSettings,
-    facts: &Facts<'_>,
+    mut incoming: Incoming<'_>,
     claim: Claim,
 ) -> (Decision, f32) {
-    let channel = facts.channel.get();
+    let channel = incoming.channel;
     // Inside a thread, the bot looks at the thread's parent channel's settings.
-    let parent = if settings.channels.contains(&channel) {
-        None
-    } else {
-        thread_parent(ctx, state, facts.channel).await
-    };
-    let incoming = Incoming {
-        guild: Some(facts.guild),
-        channel,
-        parent,
-        author: facts.author,
-        author_is_bot: facts.author_is_bot,
-        from_webhook: facts.from_webhook,
-        from_self: facts.from_self,
-        author_roles: facts.author_roles,
-        content: facts.content,
-    };
+    if !settings.channels.contains(&channel) {
+        incoming.parent = thread_parent(ctx, state, serenity::ChannelId::new(channel)).await;
+    }
     let engine = state.engine();
     let threshold = autoreply::threshold(
         &state.config.autoreply,
@@ -94,7 +69,9 @@ pub async fn auto_decision(
         let d = autoreply::decide(&incoming, settings, &engine, threshold, &cooldowns, now);
         if claim == Claim::Yes {
             if let Decision::Reply { entry, .. } | Decision::Shadow { entry, .. } = &d {
-                cooldowns.record(facts.guild, channel, facts.author, entry, now);
+                // A reply implies a server: `decide` skips direct messages first.
+                let guild = incoming.guild.unwrap_or_default();
+                cooldowns.record(guild, channel, incoming.author, entry, now);
             }
         }
         d
