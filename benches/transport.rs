@@ -50,6 +50,13 @@ async fn median(fake: &FakeDiscord, name: &str, options: serde_json::Value) -> D
     times[times.len() / 2]
 }
 
+/// The two medians every bot is measured on: `/about` and one `/ask`.
+async fn about_and_ask(fake: &FakeDiscord) -> (Duration, Duration) {
+    let about = median(fake, "about", json!([])).await;
+    let question = json!([{"name": "question", "type": 3, "value": "is the IT band a muscle?"}]);
+    (about, median(fake, "ask", question).await)
+}
+
 struct Bare;
 
 #[serenity::async_trait]
@@ -80,13 +87,7 @@ async fn bare_bot() -> (Duration, Duration, u64) {
     let manager = client.shard_manager.clone();
     let task = tokio::spawn(async move { client.start().await });
     fake.wait_identified(1, 10).await;
-    let about = median(&fake, "about", json!([])).await;
-    let ask = median(
-        &fake,
-        "ask",
-        json!([{"name": "question", "type": 3, "value": "is the IT band a muscle?"}]),
-    )
-    .await;
+    let (about, ask) = about_and_ask(&fake).await;
     let grown = rss_kib().saturating_sub(before);
     manager.shutdown_all().await;
     let _ = task.await;
@@ -133,13 +134,7 @@ async fn our_bot() -> (Duration, Duration, Duration, u64) {
         .await
     });
     fake.wait_identified(1, 30).await;
-    let about = median(&fake, "about", json!([])).await;
-    let ask = median(
-        &fake,
-        "ask",
-        json!([{"name": "question", "type": 3, "value": "is the IT band a muscle?"}]),
-    )
-    .await;
+    let (about, ask) = about_and_ask(&fake).await;
     let grown = rss_kib().saturating_sub(before).saturating_sub(model);
     let _ = tx.send(());
     let _ = task.await;
