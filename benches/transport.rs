@@ -19,6 +19,8 @@ use runclub_bot::Config;
 use serde_json::json;
 
 const ROUNDS: usize = 200;
+/// Restarts over which the first interaction after READY is timed.
+const STARTS: usize = 10;
 
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -32,10 +34,26 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Median time from dispatch to callback over `ROUNDS` interactions of one command.
-async fn median(fake: &FakeDiscord, name: &str, options: serde_json::Value) -> Duration {
+const QUESTION: &str = "is the IT band a muscle?";
+
+/// Median time from dispatch to callback over `ROUNDS` interactions of one command. With an
+/// engine, each round first times the engine alone on the same question and subtracts it: the
+/// median of those differences is the bot's own overhead, paired round by round so that the
+/// engine's variation (a few ms) does not swamp the bot's (a fraction of one).
+async fn median(
+    fake: &FakeDiscord,
+    name: &str,
+    options: serde_json::Value,
+    engine: Option<&runclub_bot::Engine>,
+) -> (Duration, Duration) {
     let mut times = Vec::with_capacity(ROUNDS);
+    let mut overheads = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
+        let alone = engine.map_or(Duration::ZERO, |e| {
+            let t = Instant::now();
+            std::hint::black_box(e.respond(QUESTION, runclub_bot::Mode::Ask));
+            t.elapsed()
+        });
         let (id, _, data) = fake.command_interaction(name, options.clone());
         let t = Instant::now();
         fake.dispatch("INTERACTION_CREATE", data);
@@ -44,17 +62,45 @@ async fn median(fake: &FakeDiscord, name: &str, options: serde_json::Value) -> D
                 r.method == "POST" && r.path.starts_with(&format!("/api/v10/interactions/{id}/"))
             })
             .await;
-        times.push(r.at.duration_since(t));
+        let took = r.at.duration_since(t);
+        times.push(took);
+        overheads.push(took.saturating_sub(alone));
     }
     times.sort();
-    times[times.len() / 2]
+    overheads.sort();
+    (times[times.len() / 2], overheads[overheads.len() / 2])
 }
 
-/// The two medians every bot is measured on: `/about` and one `/ask`.
-async fn about_and_ask(fake: &FakeDiscord) -> (Duration, Duration) {
-    let about = median(fake, "about", json!([])).await;
-    let question = json!([{"name": "question", "type": 3, "value": "is the IT band a muscle?"}]);
-    (about, median(fake, "ask", question).await)
+/// What every bot is measured on: `/about`, and `/ask` with its overhead beyond the engine.
+async fn about_and_ask(
+    fake: &FakeDiscord,
+    engine: Option<&runclub_bot::Engine>,
+) -> (Duration, Duration, Duration) {
+    let (about, _) = median(fake, "about", json!([]), None).await;
+    let question = json!([{"name": "question", "type": 3, "value": QUESTION}]);
+    let (ask, overhead) = median(fake, "ask", question, engine).await;
+    (about, ask, overhead)
+}
+
+/// Time to the callback of an interaction sent right behind READY (the `n`th IDENTIFY): what
+/// the first member after a (re)start waits.
+async fn first_callback(fake: &FakeDiscord, n: usize) -> Duration {
+    fake.wait_identified(n, 30).await;
+    let (id, _, data) = fake.command_interaction("about", json!([]));
+    let t = Instant::now();
+    fake.dispatch("INTERACTION_CREATE", data);
+    let r = fake
+        .wait_request(5, "first callback", move |r| {
+            r.method == "POST" && r.path.starts_with(&format!("/api/v10/interactions/{id}/"))
+        })
+        .await;
+    r.at.duration_since(t)
+}
+
+/// Median and worst of the first callbacks.
+fn spread(mut times: Vec<Duration>) -> (Duration, Duration) {
+    times.sort();
+    (times[times.len() / 2], *times.last().unwrap())
 }
 
 struct Bare;
@@ -73,28 +119,54 @@ impl serenity::EventHandler for Bare {
     }
 }
 
-async fn bare_bot() -> (Duration, Duration, u64) {
-    let fake = FakeDiscord::start().await;
-    let before = rss_kib();
-    let http = serenity::HttpBuilder::new(TOKEN)
-        .proxy(fake.base.clone())
-        .ratelimiter_disabled(true)
-        .build();
-    let mut client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
-        .event_handler(Bare)
-        .await
-        .expect("bare client builds");
-    let manager = client.shard_manager.clone();
-    let task = tokio::spawn(async move { client.start().await });
-    fake.wait_identified(1, 10).await;
-    let (about, ask) = about_and_ask(&fake).await;
-    let grown = rss_kib().saturating_sub(before);
-    manager.shutdown_all().await;
-    let _ = task.await;
-    (about, ask, grown)
+/// What one bot measured: the two medians, its first callbacks after READY, its RSS growth.
+struct Measured {
+    about: Duration,
+    ask: Duration,
+    /// `/ask` less the engine's own time, paired per round (the bare bot has no engine).
+    overhead: Duration,
+    first: Vec<Duration>,
+    grown_kib: u64,
 }
 
-async fn our_bot() -> (Duration, Duration, Duration, u64) {
+async fn bare_bot() -> Measured {
+    let fake = FakeDiscord::start().await;
+    let before = rss_kib();
+    let mut first = Vec::new();
+    for n in 1..=STARTS {
+        let http = serenity::HttpBuilder::new(TOKEN)
+            .proxy(fake.base.clone())
+            .ratelimiter_disabled(true)
+            .build();
+        let mut client =
+            serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
+                .event_handler(Bare)
+                .await
+                .expect("bare client builds");
+        let manager = client.shard_manager.clone();
+        let task = tokio::spawn(async move { client.start().await });
+        first.push(first_callback(&fake, n).await);
+        if n < STARTS {
+            manager.shutdown_all().await;
+            let _ = task.await;
+            continue;
+        }
+        let (about, ask, overhead) = about_and_ask(&fake, None).await;
+        let grown_kib = rss_kib().saturating_sub(before);
+        manager.shutdown_all().await;
+        let _ = task.await;
+        return Measured {
+            about,
+            ask,
+            overhead,
+            first,
+            grown_kib,
+        };
+    }
+    unreachable!("STARTS is at least one")
+}
+
+async fn our_bot() -> Measured {
     let fake = FakeDiscord::start().await;
     let dir = std::env::temp_dir().join(format!("runclub-transport-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -111,35 +183,40 @@ async fn our_bot() -> (Duration, Duration, Duration, u64) {
     let embedder = runclub_bot::load_embedder(&config).unwrap();
     let engine = runclub_bot::load_engine(&config, &embedder).unwrap();
     let model = rss_kib().saturating_sub(before);
-    // The engine's own time on the same question, to tell it from the bot's overhead.
-    let mut engine_times: Vec<Duration> = (0..50)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(
-                engine.respond("is the IT band a muscle?", runclub_bot::Mode::Ask),
-            );
-            t.elapsed()
-        })
-        .collect();
-    engine_times.sort();
-    let engine_time = engine_times[engine_times.len() / 2];
     let state = Arc::new(BotState::new(engine, config.clone()));
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let token = Token::new(TOKEN).unwrap();
-    let c = config.clone();
-    let task = tokio::spawn(async move {
-        discord::run(&c, &token, state, async {
-            let _ = rx.await;
-        })
-        .await
-    });
-    fake.wait_identified(1, 30).await;
-    let (about, ask) = about_and_ask(&fake).await;
-    let grown = rss_kib().saturating_sub(before).saturating_sub(model);
-    let _ = tx.send(());
-    let _ = task.await;
-    let _ = std::fs::remove_dir_all(&dir);
-    (about, ask, engine_time, grown)
+    let mut first = Vec::new();
+    for n in 1..=STARTS {
+        let running = state.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let token = Token::new(TOKEN).unwrap();
+        let c = config.clone();
+        let task = tokio::spawn(async move {
+            discord::run(&c, &token, running, async {
+                let _ = rx.await;
+            })
+            .await
+        });
+        first.push(first_callback(&fake, n).await);
+        if n == STARTS {
+            let engine = state.engine();
+            let (about, ask, overhead) = about_and_ask(&fake, Some(&engine)).await;
+            let grown_kib = rss_kib().saturating_sub(before).saturating_sub(model);
+            let _ = tx.send(());
+            let _ = task.await;
+            let _ = std::fs::remove_dir_all(&dir);
+            let measured = Measured {
+                about,
+                ask,
+                overhead,
+                first,
+                grown_kib,
+            };
+            return measured;
+        }
+        let _ = tx.send(());
+        let _ = task.await;
+    }
+    unreachable!("STARTS is at least one")
 }
 
 fn main() {
@@ -149,20 +226,32 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let (bare_about, bare_ask, bare_rss) = bare_bot().await;
-        let (about, ask, engine, rss) = our_bot().await;
+        let bare = bare_bot().await;
+        let ours = our_bot().await;
         println!("interaction -> callback, median of {ROUNDS}:");
-        println!("  bare serenity bot: /about {bare_about:?}, /ask {bare_ask:?} (a fixed text)");
-        let overhead = ask.saturating_sub(engine);
         println!(
-            "  runclub-bot: /about {about:?} ({:.2}x); /ask {ask:?}, of which the engine {engine:?}, \
-             the bot's own overhead {overhead:?} ({:.2}x)",
-            about.as_secs_f64() / bare_about.as_secs_f64(),
-            overhead.as_secs_f64() / bare_ask.as_secs_f64()
+            "  bare serenity bot: /about {:?}, /ask {:?} (a fixed text)",
+            bare.about, bare.ask
         );
         println!(
-            "RSS growth: bare bot {bare_rss} KiB; runclub-bot beyond its engine and model {rss} KiB ({:.2}x)",
-            rss as f64 / bare_rss.max(1) as f64
+            "  runclub-bot: /about {:?} ({:.2}x); /ask {:?}, beyond the engine's own time {:?} \
+             ({:.2}x the bare bot's /ask)",
+            ours.about,
+            ours.about.as_secs_f64() / bare.about.as_secs_f64(),
+            ours.ask,
+            ours.overhead,
+            ours.overhead.as_secs_f64() / bare.ask.as_secs_f64()
+        );
+        let ((bare_med, bare_max), (med, max)) = (spread(bare.first), spread(ours.first));
+        println!(
+            "first interaction right behind READY, over {STARTS} starts (median / worst): \
+             bare bot {bare_med:?} / {bare_max:?}; runclub-bot {med:?} / {max:?}"
+        );
+        println!(
+            "RSS growth: bare bot {} KiB; runclub-bot beyond its engine and model {} KiB ({:.2}x)",
+            bare.grown_kib,
+            ours.grown_kib,
+            ours.grown_kib as f64 / bare.grown_kib.max(1) as f64
         );
     });
 }

@@ -295,8 +295,12 @@ async fn commands_are_registered_only_when_they_change() {
         first.path.contains("/applications/") && !first.path.contains("/guilds/"),
         "global by default"
     );
-    // Interactions are handled only once setup (which records the registration) has finished.
-    interact(&fake, ask(&fake, "is the ITB a muscle?")).await;
+    // Registration runs beside the bot: wait until it is remembered before restarting.
+    let remembered = dir.join("registered-commands.txt");
+    assert!(
+        poll(|| remembered.exists()).await,
+        "the registration remembered"
+    );
     bot.stop().await;
 
     // Same definitions: no second registration.
@@ -317,6 +321,25 @@ async fn commands_are_registered_only_when_they_change() {
         .path
         .contains(&format!("/guilds/{}/commands", fake_discord::GUILD_ID)));
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_are_answered_while_commands_are_still_registering() {
+    // Discord slow to answer the registration: the bot must not make members wait for it.
+    let fake = FakeDiscord::start().await;
+    fake.delay_registration(3000);
+    let dir = common::temp_dir("e2e-slow-registration");
+    let _bot = Bot::start(&fake, &dir, |_| {}).await;
+    let put = fake
+        .wait_request(10, "registration", |r| r.method == "PUT")
+        .await;
+    let (r, _) = interact(&fake, ask(&fake, "is the IT band a muscle?")).await;
+    assert!(content(&r).contains("connective tissue"), "{}", content(&r));
+    assert!(
+        r.at.duration_since(put.at) < Duration::from_secs(3),
+        "answered {:?} after registration began: it waited for Discord's answer",
+        r.at.duration_since(put.at)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -471,15 +494,22 @@ async fn the_binary_answers_reloads_and_stops() {
 }
 
 async fn wait_for_log(path: &Path, needle: &str) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if std::fs::read_to_string(path)
+    poll(|| {
+        std::fs::read_to_string(path)
             .unwrap_or_default()
             .contains(needle)
-        {
+    })
+    .await
+}
+
+/// Whether `cond` becomes true within 5 s, checked every 20 ms: for files written by the bot
+/// (logs, records), which give no event to wait on.
+async fn poll(cond: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if cond() {
             return true;
         }
-        // Polling a log file written by another process: there is no event to wait on.
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     false

@@ -78,8 +78,14 @@ pub async fn build_client(
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                // Registration is a REST round trip (longer when Discord is slow), and nothing
+                // is handled until setup returns: run it beside the bot, not before it. Discord
+                // already knows the commands registered last time.
                 let defs = poise::builtins::create_application_commands(&framework.options().commands);
-                register_commands(ctx, &setup_config, ready.application.id, defs).await;
+                let (ctx, application) = (ctx.clone(), ready.application.id);
+                tokio::spawn(async move {
+                    register_commands(&ctx, &setup_config, application, defs).await;
+                });
                 Ok(setup_state)
             })
         })
@@ -91,10 +97,48 @@ pub async fn build_client(
     cache.max_messages = 0;
     cache.cache_users = false;
     let client = serenity::ClientBuilder::new_with_http(http, intents)
-        .framework(framework)
+        .framework(ReadyGate::new(framework))
         .cache_settings(cache)
         .await?;
     Ok(client)
+}
+
+/// Holds events back until the framework's setup has run, then lets them through at once.
+/// Serenity dispatches every event in its own task, so an interaction can reach poise before
+/// READY's setup has set the bot's state; poise then polls for the state every 100 ms, and
+/// about half of the first interactions after a (re)start waited that long. Here they wait on a
+/// signal instead, set the moment READY has been handled.
+struct ReadyGate {
+    inner: poise::Framework<Arc<BotState>, Error>,
+    ready: tokio::sync::watch::Sender<bool>,
+}
+
+impl ReadyGate {
+    fn new(inner: poise::Framework<Arc<BotState>, Error>) -> ReadyGate {
+        ReadyGate {
+            inner,
+            ready: tokio::sync::watch::channel(false).0,
+        }
+    }
+}
+
+#[serenity::async_trait]
+impl serenity::Framework for ReadyGate {
+    async fn init(&mut self, client: &serenity::Client) {
+        self.inner.init(client).await;
+    }
+
+    async fn dispatch(&self, ctx: serenity::Context, event: serenity::FullEvent) {
+        if matches!(event, serenity::FullEvent::Ready { .. }) {
+            // poise runs setup (once) on the first READY, then the event handlers.
+            self.inner.dispatch(ctx, event).await;
+            self.ready.send_replace(true);
+            return;
+        }
+        // Our setup cannot fail, so the flag is set once READY arrives; until then, wait.
+        let _ = self.ready.subscribe().wait_for(|ready| *ready).await;
+        self.inner.dispatch(ctx, event).await;
+    }
 }
 
 fn http_client(config: &crate::Config, token: &Token) -> serenity::Http {

@@ -71,6 +71,8 @@ struct Shared {
     next_id: AtomicU64,
     /// How many of the next channel-message posts fail with a 500 (Discord having a bad day).
     failing_posts: AtomicUsize,
+    /// How long command registration (PUT .../commands) takes to be answered, in ms.
+    registration_delay_ms: AtomicU64,
 }
 
 pub struct FakeDiscord {
@@ -114,6 +116,11 @@ impl FakeDiscord {
     /// Makes the next `n` channel-message posts fail with 500 Internal Server Error.
     pub fn fail_next_posts(&self, n: usize) {
         self.shared.failing_posts.store(n, Ordering::SeqCst);
+    }
+
+    /// Makes command registration take `ms` to be answered (Discord being slow).
+    pub fn delay_registration(&self, ms: u64) {
+        self.shared.registration_delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// Makes the gateway close with 4014 when IDENTIFY asks for any of these intents.
@@ -489,6 +496,7 @@ async fn serve_rest(stream: TcpStream, shared: Arc<Shared>) {
         let path = target.split('?').next().unwrap_or("").to_string();
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let (status, reply) = route(&shared, &method, &path, &body, auth.as_deref());
+        let registration = method == "PUT" && path.ends_with("/commands");
         shared.requests.lock().unwrap().push(Request {
             method,
             path,
@@ -497,6 +505,10 @@ async fn serve_rest(stream: TcpStream, shared: Arc<Shared>) {
             at: std::time::Instant::now(),
         });
         shared.changed.notify_waiters();
+        let delay = shared.registration_delay_ms.load(Ordering::SeqCst);
+        if registration && delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
         let text = reply.map(|v| v.to_string()).unwrap_or_default();
         let reason = match status {
             200 => "OK",
