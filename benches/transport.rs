@@ -9,7 +9,7 @@
 #[path = "../tests/fake_discord/mod.rs"]
 mod fake_discord;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fake_discord::{FakeDiscord, TOKEN};
@@ -36,24 +36,45 @@ fn rss_kib() -> u64 {
 
 const QUESTION: &str = "is the IT band a muscle?";
 
-/// Median time from dispatch to callback over `ROUNDS` interactions of one command. With an
-/// engine, each round first times the engine alone on the same question and subtracts it: the
-/// median of those differences is the bot's own overhead, paired round by round so that the
-/// engine's variation (a few ms) does not swamp the bot's (a fraction of one).
+/// The engine's own time on each answer, as the bot logs it (`engine_us` on "replied").
+static ENGINE_US: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+
+/// Collects `engine_us` from the bot's log events.
+struct EngineTimes;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for EngineTimes {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Find(Option<u64>);
+        impl tracing::field::Visit for Find {
+            fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+                if field.name() == "engine_us" {
+                    self.0 = Some(value);
+                }
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        let mut find = Find(None);
+        event.record(&mut find);
+        if let Some(us) = find.0 {
+            ENGINE_US.lock().unwrap().push(us);
+        }
+    }
+}
+
+/// Median time from dispatch to callback over `ROUNDS` interactions of one command, and the
+/// median of that time less the engine's own time on the same interaction (as the bot logged
+/// it): the bot's overhead, paired answer by answer so the engine's variation (a few ms)
+/// does not swamp it. Commands that log no engine time count whole.
 async fn median(
     fake: &FakeDiscord,
     name: &str,
     options: serde_json::Value,
-    engine: Option<&runclub_bot::Engine>,
+    logs_engine: bool,
 ) -> (Duration, Duration) {
     let mut times = Vec::with_capacity(ROUNDS);
     let mut overheads = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
-        let alone = engine.map_or(Duration::ZERO, |e| {
-            let t = Instant::now();
-            std::hint::black_box(e.respond(QUESTION, runclub_bot::Mode::Ask));
-            t.elapsed()
-        });
+        let logged = ENGINE_US.lock().unwrap().len();
         let (id, _, data) = fake.command_interaction(name, options.clone());
         let t = Instant::now();
         fake.dispatch("INTERACTION_CREATE", data);
@@ -63,8 +84,17 @@ async fn median(
             })
             .await;
         let took = r.at.duration_since(t);
+        // "replied" is logged once the callback is answered: a moment after the fake saw it.
+        let mut engine = None;
+        for _ in 0..100 {
+            engine = ENGINE_US.lock().unwrap().get(logged).copied();
+            if engine.is_some() || !logs_engine {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         times.push(took);
-        overheads.push(took.saturating_sub(alone));
+        overheads.push(took.saturating_sub(Duration::from_micros(engine.unwrap_or(0))));
     }
     times.sort();
     overheads.sort();
@@ -72,13 +102,10 @@ async fn median(
 }
 
 /// What every bot is measured on: `/about`, and `/ask` with its overhead beyond the engine.
-async fn about_and_ask(
-    fake: &FakeDiscord,
-    engine: Option<&runclub_bot::Engine>,
-) -> (Duration, Duration, Duration) {
-    let (about, _) = median(fake, "about", json!([]), None).await;
+async fn about_and_ask(fake: &FakeDiscord, ours: bool) -> (Duration, Duration, Duration) {
+    let (about, _) = median(fake, "about", json!([]), false).await;
     let question = json!([{"name": "question", "type": 3, "value": QUESTION}]);
-    let (ask, overhead) = median(fake, "ask", question, engine).await;
+    let (ask, overhead) = median(fake, "ask", question, ours).await;
     (about, ask, overhead)
 }
 
@@ -103,14 +130,29 @@ fn spread(mut times: Vec<Duration>) -> (Duration, Duration) {
     (times[times.len() / 2], *times.last().unwrap())
 }
 
-struct Bare;
+/// A bare serenity bot: answers every command with a fixed text, or, given an engine, answers
+/// `/ask` with the engine's text (run inline, nothing else): the floor for a bot that has to
+/// make the same decision.
+struct Bare(Option<Arc<runclub_bot::Engine>>);
 
 #[serenity::async_trait]
 impl serenity::EventHandler for Bare {
     async fn interaction_create(&self, ctx: serenity::Context, i: serenity::Interaction) {
         if let serenity::Interaction::Command(c) = i {
+            let text = match (&self.0, c.data.options.first()) {
+                (Some(engine), Some(o)) => {
+                    let q = o.value.as_str().unwrap_or_default();
+                    let t = Instant::now();
+                    let r =
+                        tokio::task::block_in_place(|| engine.respond(q, runclub_bot::Mode::Ask));
+                    // Under the bot's target, so the engine-time layer sees it.
+                    tracing::info!(target: "runclub_bot", engine_us = t.elapsed().as_micros() as u64, "replied");
+                    r.text
+                }
+                _ => "A fixed answer.".to_string(),
+            };
             let msg = serenity::CreateInteractionResponseMessage::new()
-                .content("A fixed answer.")
+                .content(text)
                 .allowed_mentions(serenity::CreateAllowedMentions::new());
             let _ = c
                 .create_response(&ctx, serenity::CreateInteractionResponse::Message(msg))
@@ -129,29 +171,32 @@ struct Measured {
     grown_kib: u64,
 }
 
-async fn bare_bot() -> Measured {
+async fn bare_bot(engine: Option<Arc<runclub_bot::Engine>>) -> Measured {
     let fake = FakeDiscord::start().await;
     let before = rss_kib();
     let mut first = Vec::new();
-    for n in 1..=STARTS {
+    let logs_engine = engine.is_some();
+    // With an engine only `/ask` is of interest: one start.
+    let starts = if logs_engine { 1 } else { STARTS };
+    for n in 1..=starts {
         let http = serenity::HttpBuilder::new(TOKEN)
             .proxy(fake.base.clone())
             .ratelimiter_disabled(true)
             .build();
         let mut client =
             serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
-                .event_handler(Bare)
+                .event_handler(Bare(engine.clone()))
                 .await
                 .expect("bare client builds");
         let manager = client.shard_manager.clone();
         let task = tokio::spawn(async move { client.start().await });
         first.push(first_callback(&fake, n).await);
-        if n < STARTS {
+        if n < starts {
             manager.shutdown_all().await;
             let _ = task.await;
             continue;
         }
-        let (about, ask, overhead) = about_and_ask(&fake, None).await;
+        let (about, ask, overhead) = about_and_ask(&fake, logs_engine).await;
         let grown_kib = rss_kib().saturating_sub(before);
         manager.shutdown_all().await;
         let _ = task.await;
@@ -166,7 +211,7 @@ async fn bare_bot() -> Measured {
     unreachable!("STARTS is at least one")
 }
 
-async fn our_bot() -> Measured {
+async fn our_bot() -> (Measured, Arc<runclub_bot::Engine>) {
     let fake = FakeDiscord::start().await;
     let dir = std::env::temp_dir().join(format!("runclub-transport-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -198,8 +243,7 @@ async fn our_bot() -> Measured {
         });
         first.push(first_callback(&fake, n).await);
         if n == STARTS {
-            let engine = state.engine();
-            let (about, ask, overhead) = about_and_ask(&fake, Some(&engine)).await;
+            let (about, ask, overhead) = about_and_ask(&fake, true).await;
             let grown_kib = rss_kib().saturating_sub(before).saturating_sub(model);
             let _ = tx.send(());
             let _ = task.await;
@@ -211,7 +255,7 @@ async fn our_bot() -> Measured {
                 first,
                 grown_kib,
             };
-            return measured;
+            return (measured, state.engine());
         }
         let _ = tx.send(());
         let _ = task.await;
@@ -220,26 +264,40 @@ async fn our_bot() -> Measured {
 }
 
 fn main() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::Layer;
+    // Only the bot's info events reach the layer: serenity's debug events stay unbuilt.
+    let only_ours =
+        tracing_subscriber::filter::Targets::new().with_target("runclub_bot", tracing::Level::INFO);
+    let subscriber = tracing_subscriber::registry().with(EngineTimes.with_filter(only_ours));
+    tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let bare = bare_bot().await;
-        let ours = our_bot().await;
+        let bare = bare_bot(None).await;
+        let (ours, engine) = our_bot().await;
+        let floor = bare_bot(Some(engine)).await;
         println!("interaction -> callback, median of {ROUNDS}:");
         println!(
             "  bare serenity bot: /about {:?}, /ask {:?} (a fixed text)",
             bare.about, bare.ask
         );
         println!(
-            "  runclub-bot: /about {:?} ({:.2}x); /ask {:?}, beyond the engine's own time {:?} \
-             ({:.2}x the bare bot's /ask)",
+            "  bare serenity bot running the engine inline for /ask: {:?}; less the engine's own \
+             time {:?}",
+            floor.ask, floor.overhead
+        );
+        println!(
+            "  runclub-bot: /about {:?} ({:.2}x the bare bot); /ask {:?}; less the engine's own \
+             time {:?} ({:.2}x the bare bot with the engine, {:.2}x the bare bot's fixed text)",
             ours.about,
             ours.about.as_secs_f64() / bare.about.as_secs_f64(),
             ours.ask,
             ours.overhead,
+            ours.overhead.as_secs_f64() / floor.overhead.as_secs_f64(),
             ours.overhead.as_secs_f64() / bare.ask.as_secs_f64()
         );
         let ((bare_med, bare_max), (med, max)) = (spread(bare.first), spread(ours.first));

@@ -400,16 +400,6 @@ impl Store {
         Ok(previous.map(|h| if h { Vote::Helpful } else { Vote::NotHelpful }))
     }
 
-    /// Counts an answer given (for "most asked").
-    pub fn count_answer(&self, guild: u64, entry: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO answers (guild_id, entry_id, count) VALUES (?1, ?2, 1)
-             ON CONFLICT (guild_id, entry_id) DO UPDATE SET count = count + 1",
-            params![guild as i64, entry],
-        )?;
-        Ok(())
-    }
-
     /// Keeps a question the bot could not answer, for improving the knowledge. Only the text and
     /// the time: nothing about who asked. Entries older than `keep_days` are dropped.
     pub fn record_unanswered(

@@ -120,7 +120,9 @@ impl FakeDiscord {
 
     /// Makes command registration take `ms` to be answered (Discord being slow).
     pub fn delay_registration(&self, ms: u64) {
-        self.shared.registration_delay_ms.store(ms, Ordering::SeqCst);
+        self.shared
+            .registration_delay_ms
+            .store(ms, Ordering::SeqCst);
     }
 
     /// Makes the gateway close with 4014 when IDENTIFY asks for any of these intents.
