@@ -55,6 +55,8 @@ struct Fate {
     acked: Option<Instant>,
     answers: usize,
     answered: Option<Instant>,
+    /// Told the bot is busy (the queue for the engine was full).
+    busy: bool,
 }
 
 /// The interaction id in a callback path, or in a follow-up's token (`itoken-<id>`).
@@ -98,6 +100,7 @@ impl Storm {
                 fate.acked.get_or_insert(r.at);
                 // Type 4 is the answer itself; type 5 a deferral, answered by a follow-up.
                 if r.body["type"] == 4 {
+                    fate.busy |= r.body["data"]["content"] == runclub_bot::discord::commands::BUSY;
                     fate.answers += 1;
                     fate.answered.get_or_insert(r.at);
                 }
@@ -129,10 +132,8 @@ async fn storm(fake: &FakeDiscord, pid: u32, n: usize) {
     for i in 0..total {
         tick.tick().await;
         let q = QUESTIONS[i as usize % QUESTIONS.len()];
-        let (id, _, data) = fake.command_interaction(
-            "ask",
-            json!([{"name": "question", "type": 3, "value": q}]),
-        );
+        let (id, _, data) =
+            fake.command_interaction("ask", json!([{"name": "question", "type": 3, "value": q}]));
         s.fates.insert(
             id,
             Fate {
@@ -155,7 +156,11 @@ async fn storm(fake: &FakeDiscord, pid: u32, n: usize) {
     }
     let dispatched = start.elapsed();
     s.take(fake);
-    let answered_in_storm = s.fates.len() - s.unanswered();
+    let answered_in_storm = s
+        .fates
+        .values()
+        .filter(|f| f.answered.is_some() && !f.busy)
+        .count();
     let auto_in_storm = s.auto_replies;
     let deadline = Instant::now() + Duration::from_secs(180);
     while s.unanswered() > 0 && Instant::now() < deadline {
@@ -187,7 +192,10 @@ async fn storm(fake: &FakeDiscord, pid: u32, n: usize) {
         .values()
         .filter(|f| f.acked.is_some() && f.acked != f.answered)
         .count();
-    println!("storm {n}: {total} /ask over {dispatched:.1?}, {} channel questions", s.auto_sent);
+    println!(
+        "storm {n}: {total} /ask over {dispatched:.1?}, {} channel questions",
+        s.auto_sent
+    );
     println!(
         "  acknowledged: {} of {total}; within 3 s: {}; time to acknowledgement p50 {:?}, p99 {:?}, max {:?}",
         acks.len(),
@@ -196,22 +204,26 @@ async fn storm(fake: &FakeDiscord, pid: u32, n: usize) {
         pct(0.99),
         acks.last().copied().unwrap_or_default()
     );
+    let busy = s.fates.values().filter(|f| f.busy).count();
     println!(
-        "  answered: {} ({deferred} after a deferral), never acknowledged {never_acked}, \
-         answered or acknowledged twice {twice}",
+        "  replied: {} ({deferred} answered after a deferral, {busy} told the bot is busy), \
+         never acknowledged {never_acked}, replied or acknowledged twice {twice}",
         s.fates.len() - s.unanswered()
     );
     println!(
-        "  sustained answer rate: {:.0}/s during the storm ({answered_in_storm} in {dispatched:.1?}), \
-         {:.0}/s until the last was answered ({drained:.1?})",
+        "  sustained answer rate (busy replies not counted): {:.0}/s during the storm \
+         ({answered_in_storm} in {dispatched:.1?}), {:.0}/s until the last was answered ({drained:.1?})",
         answered_in_storm as f64 / dispatched.as_secs_f64(),
-        (s.fates.len() - s.unanswered()) as f64 / drained.as_secs_f64()
+        (s.fates.len() - s.unanswered() - busy) as f64 / drained.as_secs_f64()
     );
     println!(
         "  auto replies during the storm: {auto_in_storm} of {} channel questions (the rest shed)",
         s.auto_sent
     );
-    println!("  RSS peak {peak:.0} MiB, after the storm {:.0} MiB", rss_mib(pid));
+    println!(
+        "  RSS peak {peak:.0} MiB, after the storm {:.0} MiB",
+        rss_mib(pid)
+    );
 }
 
 async fn moderate(fake: &FakeDiscord, sub: &str, options: Value) {
@@ -244,7 +256,10 @@ fn main() {
             .env("DISCORD_TOKEN", TOKEN)
             .env("DISCORD_API_BASE", &fake.base)
             .env("RUNCLUB_DATA_DIR", &data)
-            .env("RUNCLUB_CACHE_DIR", std::env::temp_dir().join("runclub-storm-cache"))
+            .env(
+                "RUNCLUB_CACHE_DIR",
+                std::env::temp_dir().join("runclub-storm-cache"),
+            )
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -130,7 +130,7 @@ pub struct ReplyConfig {
     pub emergency_number: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DiscordConfig {
     /// File holding the bot token, used when `DISCORD_TOKEN` is not set.
@@ -139,6 +139,22 @@ pub struct DiscordConfig {
     pub api_base: Option<String>,
     /// Register commands in this server only (instant, for development) instead of globally.
     pub dev_guild_id: Option<u64>,
+    /// Questions put to the bot that may wait for the engine at once; beyond this, members are
+    /// told at once that the bot is busy. Each waiting question holds about 50 KB.
+    pub max_waiting_questions: usize,
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            token_file: None,
+            api_base: None,
+            dev_guild_id: None,
+            // About 10 s of answers on two cores (~100/s), and ~50 MB: a storm stays well
+            // inside a 256 MB memory cap.
+            max_waiting_questions: 1000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -394,6 +410,12 @@ impl Config {
         }
         if self.model_dir.as_os_str().is_empty() {
             problems.push("model_dir must not be empty".into());
+        }
+        if !(1..=100_000).contains(&self.discord.max_waiting_questions) {
+            problems.push(format!(
+                "discord.max_waiting_questions must be between 1 and 100000 (got {})",
+                self.discord.max_waiting_questions
+            ));
         }
         if !(1..=5000).contains(&m.train_epochs) {
             problems.push(format!(

@@ -86,7 +86,7 @@ fn a_bad_config_value_names_its_key() {
     common::write(
         &dir,
         "bad.toml",
-        "[matcher]\nauto_answer = 3.0\n[reply]\nmax_chars = 9000\n",
+        "[matcher]\nauto_answer = 3.0\n[reply]\nmax_chars = 9000\n[discord]\nmax_waiting_questions = 0\n",
     );
     let out = Command::new(common::bin())
         .env("RUNCLUB_CACHE_DIR", common::cache_dir())
@@ -99,6 +99,7 @@ fn a_bad_config_value_names_its_key() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("matcher.auto_answer"), "{err}");
     assert!(err.contains("reply.max_chars"), "{err}");
+    assert!(err.contains("discord.max_waiting_questions"), "{err}");
 
     common::write(&dir, "typo.toml", "[matcher]\nask_anser = 0.5\n");
     let out = Command::new(common::bin())

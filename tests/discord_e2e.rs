@@ -937,6 +937,49 @@ async fn a_storm_of_questions_is_acknowledged_in_time() {
 /// Serenity handles events concurrently: a burst of on-topic questions in one channel gets
 /// exactly one auto reply per cooldown window, never one each.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_beyond_the_queue_is_told_the_bot_is_busy() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-flood");
+    let bot = Bot::start(&fake, &dir, |c| c.discord.max_waiting_questions = 3).await;
+    fake.wait_identified(1, 10).await;
+    let asks: Vec<_> = (0..20)
+        .map(|_| ask(&fake, "does foam rolling break up adhesions?"))
+        .collect();
+    let ids: Vec<u64> = asks.iter().map(|(id, _, _)| *id).collect();
+    for (_, _, data) in asks {
+        fake.dispatch("INTERACTION_CREATE", data);
+    }
+    let (mut answered, mut busy) = (0, 0);
+    for id in &ids {
+        let r = fake
+            .wait_request(10, "a reply to every question", is_callback(*id))
+            .await;
+        if content(&r) == runclub_bot::discord::commands::BUSY {
+            assert!(ephemeral(&r), "only the member sees that the bot is busy");
+            busy += 1;
+        } else {
+            assert!(content(&r).contains("adhesions"), "{}", content(&r));
+            answered += 1;
+        }
+    }
+    // Twenty at once against a queue of three: most are told, at least three are answered.
+    assert!(
+        answered >= 3 && busy >= 1,
+        "{answered} answered, {busy} busy"
+    );
+    let callbacks = fake
+        .requests()
+        .iter()
+        .filter(|r| ids.iter().any(|id| is_callback(*id)(r)))
+        .count();
+    assert_eq!(callbacks, ids.len(), "each question acknowledged once");
+    // The queue empties: a question after the flood is answered.
+    let (r, _) = interact(&fake, ask(&fake, "is the IT band a muscle?")).await;
+    assert!(content(&r).contains("connective tissue"), "{}", content(&r));
+    bot.finish();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_questions_gets_one_reply_per_cooldown() {
     let (fake, bot, _dir) = connected("e2e-burst").await;
     moderate(&fake, "enable", json!([])).await;

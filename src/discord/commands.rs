@@ -14,6 +14,10 @@ use crate::settings::StatEvent;
 /// How long an answer may take before the interaction is deferred (Discord allows 3 s).
 const DEFER_AFTER: std::time::Duration = std::time::Duration::from_millis(1500);
 
+/// The reply when more questions are waiting than `discord.max_waiting_questions` allows.
+pub const BUSY: &str = "I'm getting a lot of questions right now and can't get to yours \
+     soon. Please ask again in a minute.";
+
 /// Discord's cap on an autocomplete choice's name, and on the number of choices.
 const CHOICE_NAME_MAX: usize = 100;
 const MAX_CHOICES: usize = 25;
@@ -49,6 +53,18 @@ async fn answer(ctx: Context<'_>, kind: &'static str, question: &str) -> Result<
         let engine = ctx.data().engine();
         // Message text is members' words: debug level only.
         tracing::debug!(question, "question");
+        // A storm beyond what the queue may hold: say so at once rather than leave the member
+        // waiting, or let memory grow without bound.
+        let Some(_place) = ctx.data().queue_question() else {
+            ctx.send(
+                CreateReply::default()
+                    .content(BUSY)
+                    .ephemeral(true)
+                    .allowed_mentions(no_mentions()),
+            )
+            .await?;
+            return Ok(());
+        };
         // Discord wants an acknowledgement within 3 s: if the engine is behind (a burst of
         // questions), defer first and follow up with the answer.
         let work = async {

@@ -2,6 +2,7 @@
 //! store, and the auto-reply cooldowns.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::autoreply::CooldownTracker;
@@ -28,9 +29,24 @@ pub struct BotState {
     /// running at once and all finishing late, and auto replies, which take a permit only if
     /// one is free, give way to questions put to the bot.
     pub engine_slots: tokio::sync::Semaphore,
+    /// Questions put to the bot that are waiting for, or using, the engine (see
+    /// [`BotState::queue_question`]).
+    waiting: AtomicUsize,
+    /// Members told the bot is busy since the queue last had room (logged once per storm).
+    turned_away: AtomicUsize,
     /// Thread id -> parent channel id (None: not a thread), so a thread's parent is looked up
     /// once. Locked only for map access.
     pub thread_parents: Mutex<HashMap<u64, Option<u64>>>,
+}
+
+/// A question's place in the queue for the engine; dropping it gives the place back.
+#[derive(Debug)]
+pub struct QueueTicket<'a>(&'a AtomicUsize);
+
+impl Drop for QueueTicket<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl BotState {
@@ -63,6 +79,42 @@ impl BotState {
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
             ),
             thread_parents: Mutex::new(HashMap::new()),
+            waiting: AtomicUsize::new(0),
+            turned_away: AtomicUsize::new(0),
+        }
+    }
+
+    /// A place in the queue for the engine, or None when `discord.max_waiting_questions` are
+    /// already waiting. Every waiting question holds its interaction and its handler (about
+    /// 50 KB); without a bound, a storm the cores can't keep up with grows memory past what a
+    /// small server allows. The place is given back when the ticket is dropped.
+    pub fn queue_question(&self) -> Option<QueueTicket<'_>> {
+        let max = self.config.discord.max_waiting_questions;
+        let queued = self
+            .waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            });
+        // One line when a storm starts turning members away, one when it is over (the queue
+        // back to half full): not one per member.
+        if let Ok(before) = queued {
+            let away = if before < max / 2 {
+                self.turned_away.swap(0, Ordering::AcqRel)
+            } else {
+                0
+            };
+            if away > 0 {
+                tracing::info!(told_busy = away, "the queue for the engine has room again");
+            }
+            Some(QueueTicket(&self.waiting))
+        } else {
+            if self.turned_away.fetch_add(1, Ordering::AcqRel) == 0 {
+                tracing::warn!(
+                    max,
+                    "too many questions waiting for the engine; telling members the bot is busy"
+                );
+            }
+            None
         }
     }
 

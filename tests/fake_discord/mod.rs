@@ -150,7 +150,9 @@ impl FakeDiscord {
     /// The requests from the `start`th on (for readers that keep their place).
     pub fn requests_from(&self, start: usize) -> Vec<Request> {
         let reqs = self.shared.requests.lock().unwrap();
-        reqs.get(start..).map(<[Request]>::to_vec).unwrap_or_default()
+        reqs.get(start..)
+            .map(<[Request]>::to_vec)
+            .unwrap_or_default()
     }
 
     /// Waits for the first request not yet returned that matches, up to `secs` seconds.
