@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::AutoReplyConfig;
 use crate::engine::{Engine, Mode, Response, Silence};
-use crate::settings::{GuildSettings, Sensitivity};
+use crate::settings::{AutoOutcome, GuildSettings, Sensitivity};
 
 /// A message as the decision needs it.
 #[derive(Debug, Clone)]
@@ -40,6 +40,26 @@ pub enum Skip {
     EntryCooldown(Duration),
     /// Every engine slot is busy answering members who asked: auto replies give way.
     Busy,
+}
+
+impl Skip {
+    /// How the skip counts in `/faq stats`: members' messages in channels with auto replies
+    /// (None for the rest: direct messages, other channels, bots, webhooks, the bot itself).
+    pub fn outcome(&self) -> Option<AutoOutcome> {
+        match self {
+            Skip::DirectMessage
+            | Skip::FromSelf
+            | Skip::FromBot
+            | Skip::FromWebhook
+            | Skip::ChannelNotEnabled => None,
+            Skip::IgnoredRole => Some(AutoOutcome::IgnoredRole),
+            Skip::Engine(_) => Some(AutoOutcome::NotConfident),
+            Skip::ChannelCooldown(_) | Skip::MemberCooldown(_) | Skip::EntryCooldown(_) => {
+                Some(AutoOutcome::Cooldown)
+            }
+            Skip::Busy => Some(AutoOutcome::Busy),
+        }
+    }
 }
 
 impl std::fmt::Display for Skip {

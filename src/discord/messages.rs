@@ -8,7 +8,7 @@ use super::outgoing::{no_mentions, vote_buttons};
 use super::pipeline::{auto_decision, Claim};
 use super::{BotState, Error};
 use crate::autoreply::{Decision, Incoming};
-use crate::settings::Vote;
+use crate::settings::{AutoOutcome, StatEvent, Vote};
 
 /// A member's message in a server channel: maybe an auto reply.
 pub async fn on_message(
@@ -62,6 +62,13 @@ pub async fn on_message(
             .record("entry", entry)
             .record("score", score);
     };
+    // What became of the message, for `/faq stats`: counted last, once the bot is done with it.
+    let count = |outcome| {
+        state.record_stat(StatEvent::Auto {
+            guild: guild.get(),
+            outcome,
+        });
+    };
     async move {
         match decision {
             Decision::Reply { response, entry } => {
@@ -86,7 +93,9 @@ pub async fn on_message(
                 } else {
                     reply
                 };
+                let safety = entry.starts_with("safety-");
                 if !send_with_retries(ctx, msg.channel_id, reply).await {
+                    count(AutoOutcome::SendFailed);
                     return Ok(());
                 }
                 tracing::info!(
@@ -94,8 +103,11 @@ pub async fn on_message(
                     "auto replied"
                 );
                 // Bookkeeping after the reply and off its path: it never costs a member an answer.
-                if !entry.starts_with("safety-") {
-                    state.record_stat(crate::settings::StatEvent::Answered {
+                if safety {
+                    count(AutoOutcome::SafetyReply);
+                } else {
+                    count(AutoOutcome::Replied);
+                    state.record_stat(StatEvent::Answered {
                         guild: guild.get(),
                         entry,
                     });
@@ -103,11 +115,15 @@ pub async fn on_message(
             }
             Decision::Shadow { response, entry } => {
                 note(&entry, response.confidence);
+                count(AutoOutcome::WouldReply);
                 store.record_shadow(guild.get(), channel, Some(&entry), response.confidence, true, "would reply")?;
                 tracing::info!("shadow mode: would have replied");
             }
             Decision::Skip { reason, response } => {
                 tracing::debug!(%reason, score = response.as_ref().map(|r| r.confidence), "no auto reply");
+                if let Some(outcome) = reason.outcome() {
+                    count(outcome);
+                }
             }
         }
         Ok(())

@@ -430,6 +430,13 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
             reply::defuse_mentions(&reply::escape_markdown(&q.replace('\n', " ")))
         ));
     }
+    // Why the bot stayed quiet as well as when it spoke: the first thing a moderator asks.
+    if !s.auto.is_empty() {
+        out.push_str("\n**Members' messages in auto-reply channels**\n");
+        for (outcome, n) in &s.auto {
+            out.push_str(&format!("{}: {n}\n", outcome.label()));
+        }
+    }
     let shadow = store.shadow_log(guild, 5)?;
     if !shadow.is_empty() {
         out.push_str("\n**Shadow mode: would have replied**\n");

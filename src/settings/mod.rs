@@ -10,7 +10,7 @@ mod store;
 use std::fmt;
 use std::str::FromStr;
 
-pub use stats::{StatEvent, StatsWriter, BATCH_WINDOW};
+pub use stats::{AutoOutcome, StatEvent, StatsWriter, BATCH_WINDOW};
 pub use store::{ShadowRecord, Stats, Store, StoreError, SCHEMA_VERSION};
 
 /// How readily the bot replies on its own; mapped to the engine's auto-mode threshold.

@@ -20,8 +20,79 @@ pub const BATCH_WINDOW: Duration = Duration::from_millis(500);
 /// Something worth counting for `/faq stats`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatEvent {
-    Answered { guild: u64, entry: String },
-    Unanswered { guild: u64, question: String },
+    Answered {
+        guild: u64,
+        entry: String,
+    },
+    Unanswered {
+        guild: u64,
+        question: String,
+    },
+    /// What became of a member's message in a channel with auto replies.
+    Auto {
+        guild: u64,
+        outcome: AutoOutcome,
+    },
+}
+
+/// What became of a member's message in a channel with auto replies, counted so that
+/// moderators can see why the bot stayed quiet as well as when it spoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AutoOutcome {
+    Replied,
+    SafetyReply,
+    /// Shadow mode: it would have replied.
+    WouldReply,
+    /// Discord refused every attempt to post the reply.
+    SendFailed,
+    /// Not a question the knowledge answers with enough confidence.
+    NotConfident,
+    Cooldown,
+    IgnoredRole,
+    /// Shed: every engine slot was busy with questions put to the bot.
+    Busy,
+}
+
+impl AutoOutcome {
+    /// Every outcome, in the order `/faq stats` shows them.
+    pub const ALL: [AutoOutcome; 8] = [
+        AutoOutcome::Replied,
+        AutoOutcome::SafetyReply,
+        AutoOutcome::WouldReply,
+        AutoOutcome::SendFailed,
+        AutoOutcome::NotConfident,
+        AutoOutcome::Cooldown,
+        AutoOutcome::IgnoredRole,
+        AutoOutcome::Busy,
+    ];
+
+    /// The key stored in the database: stable across releases.
+    pub fn key(self) -> &'static str {
+        match self {
+            AutoOutcome::Replied => "replied",
+            AutoOutcome::SafetyReply => "safety_reply",
+            AutoOutcome::WouldReply => "would_reply",
+            AutoOutcome::SendFailed => "send_failed",
+            AutoOutcome::NotConfident => "not_confident",
+            AutoOutcome::Cooldown => "cooldown",
+            AutoOutcome::IgnoredRole => "ignored_role",
+            AutoOutcome::Busy => "busy",
+        }
+    }
+
+    /// How a moderator reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            AutoOutcome::Replied => "replied",
+            AutoOutcome::SafetyReply => "safety replies",
+            AutoOutcome::WouldReply => "would have replied (shadow mode)",
+            AutoOutcome::SendFailed => "reply failed to post",
+            AutoOutcome::NotConfident => "not a question I can answer confidently",
+            AutoOutcome::Cooldown => "held back by a cooldown",
+            AutoOutcome::IgnoredRole => "from an ignored role",
+            AutoOutcome::Busy => "skipped while busy with questions put to me",
+        }
+    }
 }
 
 enum Msg {
@@ -146,10 +217,26 @@ mod tests {
             guild: 1,
             question: "which gels?".into(),
         });
+        for outcome in [
+            AutoOutcome::Cooldown,
+            AutoOutcome::Replied,
+            AutoOutcome::Cooldown,
+        ] {
+            writer.record(StatEvent::Auto { guild: 1, outcome });
+        }
+        writer.record(StatEvent::Auto {
+            guild: 2,
+            outcome: AutoOutcome::Busy,
+        });
         writer.flush();
         let s = store.stats(1, 10).unwrap();
         assert_eq!(s.most_asked, vec![("doms-rolling".to_string(), 3)]);
         assert_eq!(s.unanswered, vec!["which gels?".to_string()]);
+        // In the order moderators read them, this server's only.
+        assert_eq!(
+            s.auto,
+            vec![(AutoOutcome::Replied, 1), (AutoOutcome::Cooldown, 2)]
+        );
         writer.record(StatEvent::Answered {
             guild: 1,
             entry: "doms-rolling".into(),

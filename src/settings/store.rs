@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{Cooldowns, GuildSettings, Sensitivity, Vote};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Migrations, in order: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -78,6 +78,13 @@ CREATE TABLE replied_messages (
 "#,
     // 2: safety replies in auto-reply channels (on unless a moderator turns them off).
     "ALTER TABLE guild_settings ADD COLUMN safety_replies INTEGER NOT NULL DEFAULT 1;",
+    // 3: what became of members' messages in auto-reply channels, by outcome.
+    "CREATE TABLE auto_outcomes (
+        guild_id INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        count INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (guild_id, outcome)
+    );",
 ];
 
 /// A store that could not be opened or written.
@@ -118,6 +125,9 @@ pub struct Stats {
     pub votes: Vec<(String, u64, u64)>,
     /// Recent questions the bot could not answer, newest first.
     pub unanswered: Vec<String>,
+    /// Members' messages in auto-reply channels by what became of them, in
+    /// [`super::AutoOutcome::ALL`] order; outcomes never seen are left out.
+    pub auto: Vec<(super::AutoOutcome, u64)>,
 }
 
 /// The settings store. A std `Mutex` around one connection: every call is a few fast SQLite
@@ -435,6 +445,13 @@ impl Store {
                         params![*guild as i64, entry],
                     )?;
                 }
+                super::StatEvent::Auto { guild, outcome } => {
+                    tx.execute(
+                        "INSERT INTO auto_outcomes (guild_id, outcome, count) VALUES (?1, ?2, 1)
+                         ON CONFLICT (guild_id, outcome) DO UPDATE SET count = count + 1",
+                        params![*guild as i64, outcome.key()],
+                    )?;
+                }
                 super::StatEvent::Unanswered { guild, question } => {
                     let question: String = question.chars().take(500).collect();
                     tx.execute(
@@ -545,7 +562,18 @@ impl Store {
         let unanswered = stmt
             .query_map(params![g, limit as i64], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
+        let mut stmt =
+            conn.prepare("SELECT outcome, count FROM auto_outcomes WHERE guild_id = ?1")?;
+        let counted: std::collections::HashMap<String, u64> = stmt
+            .query_map(params![g], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+            .collect::<Result<_, _>>()?;
+        // Keys this build does not know (from a newer one) are left out.
+        let auto = super::AutoOutcome::ALL
+            .into_iter()
+            .filter_map(|o| counted.get(o.key()).map(|&n| (o, n)))
+            .collect();
         Ok(Stats {
+            auto,
             most_asked,
             votes,
             unanswered,
