@@ -904,7 +904,7 @@ async fn moderators_configure_and_the_bot_replies_only_where_it_should() {
         counts,
         [(AutoOutcome::Replied, 4), (AutoOutcome::NotConfident, 3)]
     );
-    let marker = fake.requests().into_iter().filter(any_post).last().unwrap();
+    let marker = fake.requests().into_iter().rev().find(any_post).unwrap();
     assert!(marker.body["content"].as_str().unwrap().contains("minutes"));
 
     // Disabled again: silence there. The marker goes to another channel, enabled for it.
@@ -1559,7 +1559,7 @@ async fn emergencies_get_the_safety_reply_in_auto_channels() {
     let counts = only_the_marker_answered(&fake, CHANNEL_ID, before, 4).await;
     assert_eq!(count_of(&counts, AutoOutcome::SafetyReply), 1, "{counts:?}");
     assert_eq!(count_of(&counts, AutoOutcome::Replied), 2, "{counts:?}");
-    let marker = fake.requests().into_iter().filter(any_post).last().unwrap();
+    let marker = fake.requests().into_iter().rev().find(any_post).unwrap();
     assert!(marker.body["content"]
         .as_str()
         .unwrap()
