@@ -10,6 +10,7 @@ COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src benches \
  && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
  && echo 'fn main() {}' > benches/engine.rs && echo 'fn main() {}' > benches/transport.rs \
+ && echo 'fn main() {}' > benches/storm.rs \
  && cargo build --release --locked \
  && rm -rf src benches
 COPY src src
