@@ -75,15 +75,7 @@ async fn median(
     let mut overheads = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
         let logged = ENGINE_US.lock().unwrap().len();
-        let (id, _, data) = fake.command_interaction(name, options.clone());
-        let t = Instant::now();
-        fake.dispatch("INTERACTION_CREATE", data);
-        let r = fake
-            .wait_request(5, "callback", move |r| {
-                r.method == "POST" && r.path.starts_with(&format!("/api/v10/interactions/{id}/"))
-            })
-            .await;
-        let took = r.at.duration_since(t);
+        let took = time_to_callback(fake, fake.command_interaction(name, options.clone())).await;
         // "replied" is logged once the callback is answered: a moment after the fake saw it.
         let mut engine = None;
         for _ in 0..100 {
@@ -113,11 +105,18 @@ async fn about_and_ask(fake: &FakeDiscord, ours: bool) -> (Duration, Duration, D
 /// the first member after a (re)start waits.
 async fn first_callback(fake: &FakeDiscord, n: usize) -> Duration {
     fake.wait_identified(n, 30).await;
-    let (id, _, data) = fake.command_interaction("about", json!([]));
+    time_to_callback(fake, fake.command_interaction("about", json!([]))).await
+}
+
+/// Dispatches an interaction; the time until the fake receives its callback.
+async fn time_to_callback(
+    fake: &FakeDiscord,
+    (id, _, data): (u64, String, serde_json::Value),
+) -> Duration {
     let t = Instant::now();
     fake.dispatch("INTERACTION_CREATE", data);
     let r = fake
-        .wait_request(5, "first callback", move |r| {
+        .wait_request(5, "callback", move |r| {
             r.method == "POST" && r.path.starts_with(&format!("/api/v10/interactions/{id}/"))
         })
         .await;

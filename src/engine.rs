@@ -480,7 +480,7 @@ impl Engine {
 
     /// The tier the warning-sign detector sees, from its probabilities (none, physio, urgent,
     /// emergency). Emergency and urgent have their own, lower threshold: missing one costs far
-    /// more than a needless "get it seen today".
+    /// more than a needless "get this seen now".
     fn detected_tier(&self, p: &[f32]) -> Option<Tier> {
         let urgent = p[2] + p[3];
         if urgent >= self.config.urgent_threshold {

@@ -134,13 +134,14 @@ pub fn safety(tier: Tier, emergency_number: &str) -> String {
              What you describe could be a medical emergency, and a bot can't assess it. Stop \
              exercising and don't wait to see if it passes. If someone has collapsed and isn't \
              breathing normally, call, start CPR if you know how, and send someone for a \
-             defibrillator (AED)."
+             defibrillator (AED). If someone is overheated or confused after running, move them \
+             into the shade and cool them with water while you wait."
         ),
         Tier::Urgent => format!(
-            "🚑 **Get this seen today: urgent care, A&E or a doctor.**\n\
-             What you describe could be an injury that needs checking straight away, and a bot \
-             can't assess it. Stop running on it, and don't roll, stretch or load it until \
-             you've been seen. If it gets much worse or you feel unwell, call \
+            "🚑 **Get this seen now: urgent care or A&E.**\n\
+             What you describe could be an injury or illness that needs checking within hours, \
+             and a bot can't assess it. Stop running, and don't roll, stretch or exercise it \
+             until you've been seen. If it gets much worse or you feel unwell, call \
              {emergency_number}."
         ),
         Tier::Physio => escalation(&[]),

@@ -14,7 +14,7 @@ use std::fmt;
 pub enum Tier {
     /// Get it assessed by a physio before training through it.
     Physio,
-    /// Get seen today: urgent care, A&E or a doctor.
+    /// Get seen now, within hours: urgent care or A&E.
     Urgent,
     /// Call emergency services now.
     Emergency,

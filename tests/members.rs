@@ -65,8 +65,8 @@ fn members_messages_in_ask_and_auto_mode() {
             "red_flag" => {
                 // The reply leads with help: a physio, or (a hot swollen calf, say) same-day care.
                 let first = ask.text.lines().next().unwrap_or("");
-                let ok =
-                    ask.escalated() && (first.contains("physio") || first.contains("seen today"));
+                let ok = ask.escalated()
+                    && (first.contains("physio") || first.contains("Get this seen now"));
                 red_ok += usize::from(ok);
                 if !ok {
                     misses.push(format!("not escalated: {:?}", c.text));

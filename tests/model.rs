@@ -192,7 +192,8 @@ fn held_out_member_messages() {
                 };
                 // The first line is the action; no training advice follows, in either mode.
                 let first = ask.text.lines().next().unwrap_or_default();
-                let led = first.contains("emergency services") || first.contains("seen today");
+                let led =
+                    first.contains("emergency services") || first.contains("Get this seen now");
                 if matches!(ask.outcome, Outcome::Safety { tier } if tier >= Tier::Urgent) && led {
                     urgent_ok += 1;
                 } else {

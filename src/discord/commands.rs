@@ -5,7 +5,7 @@ use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 use tracing::Instrument;
 
-use super::outgoing::{cut, no_mentions, show_button, vote_buttons};
+use super::outgoing::{cut, no_mentions, private, show_button, vote_buttons};
 use super::{Context, Error};
 use crate::engine::{Engine, Mode, Outcome, Response};
 use crate::reply;
@@ -56,14 +56,7 @@ async fn answer(ctx: Context<'_>, kind: &'static str, question: &str) -> Result<
         // A storm beyond what the queue may hold: say so at once rather than leave the member
         // waiting, or let memory grow without bound.
         let Some(_place) = ctx.data().queue_question() else {
-            ctx.send(
-                CreateReply::default()
-                    .content(BUSY)
-                    .ephemeral(true)
-                    .allowed_mentions(no_mentions()),
-            )
-            .await?;
-            return Ok(());
+            return private(ctx, BUSY).await;
         };
         // Discord wants an acknowledgement within 3 s: if the engine is behind (a burst of
         // questions), defer first and follow up with the answer.
@@ -211,15 +204,7 @@ pub async fn topic(
 #[poise::command(slash_command)]
 pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
     let engine = ctx.data().engine();
-    let text = topics_text(&engine);
-    ctx.send(
-        CreateReply::default()
-            .content(text)
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
-    Ok(())
+    private(ctx, topics_text(&engine)).await
 }
 
 /// The `/topics` list: entries grouped by topic, in knowledge order.
@@ -257,14 +242,7 @@ pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
         scope = reply::SCOPE,
         entries = kb.entries.len(),
     );
-    ctx.send(
-        CreateReply::default()
-            .content(reply::finish(&text, 2000))
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
-    Ok(())
+    private(ctx, text).await
 }
 
 /// A "did you mean" button: posts the chosen entry publicly.

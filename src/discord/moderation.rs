@@ -4,9 +4,8 @@
 //! All replies are ephemeral.
 
 use poise::serenity_prelude as serenity;
-use poise::CreateReply;
 
-use super::outgoing::no_mentions;
+use super::outgoing::private as say;
 use super::pipeline::{auto_decision, Claim};
 use super::{Context, Error};
 use crate::autoreply::{Decision, Incoming};
@@ -31,19 +30,6 @@ impl From<Level> for Sensitivity {
             Level::Loose => Sensitivity::Loose,
         }
     }
-}
-
-async fn say(ctx: Context<'_>, text: impl Into<String>) -> Result<(), Error> {
-    ctx.send(
-        CreateReply::default()
-            // Moderator replies show channel and role mentions as links; they are ephemeral and
-            // sent with mentions disabled, so nothing pings. Member text is defused where shown.
-            .content(reply::truncate(&text.into(), 2000))
-            .ephemeral(true)
-            .allowed_mentions(no_mentions()),
-    )
-    .await?;
-    Ok(())
 }
 
 /// Whether the invoking member may manage the server, from the permissions Discord computed

@@ -12,6 +12,20 @@ pub fn no_mentions() -> serenity::CreateAllowedMentions {
     serenity::CreateAllowedMentions::new().replied_user(false)
 }
 
+/// Replies to the member or moderator who used a command, visible to them only, within
+/// Discord's 2000 characters and pinging no one. Moderator replies show channel and role
+/// mentions as links; member text is defused where it is shown.
+pub async fn private(ctx: super::Context<'_>, text: impl Into<String>) -> Result<(), super::Error> {
+    ctx.send(
+        poise::CreateReply::default()
+            .content(reply::truncate(&text.into(), 2000))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions()),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Discord's cap on a button label.
 pub const BUTTON_LABEL_MAX: usize = 80;
 
