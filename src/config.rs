@@ -220,7 +220,7 @@ impl Default for MatcherConfig {
             train_learning_rate: 0.05,
             train_l2: 1e-3,
             head_balance: 1.0,
-            sign_balance: 0.0,
+            sign_balance: 0.3,
             auto_agreement_below: 0.65,
         }
     }
