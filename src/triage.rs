@@ -197,8 +197,9 @@ const NEGATIONS: &[&str] = &[
 ];
 
 /// Words that make a sign within two words after them hypothetical: "if it gets worse". Kept
-/// to a short window so that "if I still can't walk" still counts.
-const HYPOTHETICALS: &[&str] = &["if", "unless", "whether", "until", "in", "case"];
+/// to a short window so that "if I still can't walk" still counts. "In case" is matched as a
+/// pair: "in" alone would cancel "pain in my chest".
+const HYPOTHETICALS: &[&str] = &["if", "unless", "whether", "until"];
 
 /// Body parts: with [`PAIN_WORDS`], the context a sign needs ("knot in my bag strap snapped" is
 /// not an injury).
@@ -315,6 +316,9 @@ const TIER_RULES: &[TierRule] = &[
     // Head injury.
     TierRule { tier: Tier::Emergency, all: &[&["hit my head", "banged my head", "knocked my head", "bumped my head", "smacked my head", "whacked my head", "hit his head", "hit her head", "banged his head", "banged her head", "head injury", "head knock", "knock to the head", "knock on the head", "bang on the head", "bang to the head", "concussion", "concussed", "landed on my head", "fell on my head", "head first", "headfirst"], &["vomit", "vomited", "vomiting", "sick", "threw up", "throwing up", "drowsy", "confused", "blurry", "blurred", "double vision", "headache", "dizzy"]], unless: &["lol", "haha"] },
     TierRule { tier: Tier::Emergency, all: &[&["worst headache"]], unless: &[] },
+    // Stroke: a face drooping, speech suddenly slurred, an arm gone weak.
+    TierRule { tier: Tier::Emergency, all: &[&["drooping", "droopy", "droops", "drooped", "lopsided"], &["face", "mouth", "smile", "eye", "side"]], unless: &["lol", "haha"] },
+    TierRule { tier: Tier::Emergency, all: &[&["slurred", "slurring", "garbled", "cant get his words out", "cant get her words out", "cant get my words out"], &["words", "speech", "talking", "speaking", "face", "arm"]], unless: &["lol", "haha", "pint", "pints", "beer", "beers", "drunk", "wine", "drinks"] },
     // A clot that may have moved: calf swelling with breathlessness or chest pain.
     TierRule { tier: Tier::Emergency, all: &[&["calf", "leg"], &["swollen", "swelling", "swelled"], &["breathless", "short of breath", "out of breath", "cant breathe", "chest"]], unless: &[] },
     // The nerves at the base of the spine.
@@ -332,6 +336,8 @@ const TIER_RULES: &[TierRule] = &[
     TierRule { tier: Tier::Urgent, all: &[&["shin", "lower leg", "calf"], &["numb", "numbness", "tingling", "tingly", "pins and needles"], &["not settling", "wont settle", "hasnt settled", "not easing", "hasnt eased", "wont ease", "hours", "going to burst", "rock hard"]], unless: &[] },
     TierRule { tier: Tier::Urgent, all: &[&["fever", "temperature", "shivery", "shivering"], &["swollen", "swelling", "red", "hot"], &["joint", "knee", "ankle", "hip", "wrist", "elbow"]], unless: &[] },
     TierRule { tier: Tier::Urgent, all: &[&["bone", "pinpoint", "one spot on the bone"], &["limp", "limping", "hobbling"]], unless: &[] },
+    // A limb or joint out of shape after a fall or twist: a possible fracture or dislocation.
+    TierRule { tier: Tier::Urgent, all: &[&["funny angle", "weird angle", "wrong angle", "odd angle", "strange angle", "bent the wrong way", "pointing the wrong way", "out of place", "deformed", "sticking out", "popped out"], &["wrist", "ankle", "arm", "leg", "finger", "fingers", "shoulder", "knee", "elbow", "collarbone", "bone", "foot", "toe", "kneecap"]], unless: &["lol", "haha"] },
 ];
 
 /// Symptoms beyond [`BODY_WORDS`] and [`PAIN_WORDS`] that make a message about a body.
@@ -388,11 +394,16 @@ fn cancelled(words: &[String], i: usize) -> bool {
             .iter()
             .any(|w| list.contains(&w.as_str()))
     };
+    let pair_before = |n: usize, first: &str, second: &str| {
+        words[i.saturating_sub(n)..i]
+            .windows(2)
+            .any(|p| p[0] == first && p[1] == second)
+    };
     // "what if ... gets worse" is hypothetical however far apart the words are in the clause.
-    let what_if = words[i.saturating_sub(6)..i]
-        .windows(2)
-        .any(|p| p[0] == "what" && p[1] == "if");
-    near(3, NEGATIONS) || near(2, HYPOTHETICALS) || what_if
+    near(3, NEGATIONS)
+        || near(2, HYPOTHETICALS)
+        || pair_before(3, "in", "case")
+        || pair_before(6, "what", "if")
 }
 
 fn number(word: &str) -> Option<u32> {
@@ -479,6 +490,22 @@ mod tests {
                 Some(Tier::Emergency),
             ),
             ("does rolling help DOMS?", None),
+            // "in" is not hypothetical: only "in case" is.
+            (
+                "crushing tightness in my chest and it's going down my left arm",
+                Some(Tier::Emergency),
+            ),
+            ("bring a spare top in case your chest gets cold", None),
+            (
+                "his face is drooping on one side and his words are slurred",
+                Some(Tier::Emergency),
+            ),
+            ("slurring my words after three pints at the club do", None),
+            (
+                "fell on the descent and my wrist is bent at a funny angle",
+                Some(Tier::Urgent),
+            ),
+            ("the route takes a funny angle at the canal bridge", None),
         ];
         for (text, want) in cases {
             assert_eq!(urgent_tier(text), want, "{text}");
