@@ -96,13 +96,14 @@ fn cross_validation_over_the_knowledge_examples() {
     )
     .unwrap();
     let share = |n: usize, d: usize| n as f64 / d as f64;
-    // Measured at 82.4% right and 3.5% wrong; these floors catch a real regression.
+    // Measured at 83.4% right, 3.6% wrong, 97.7% of none declined and every one of the 144
+    // emergencies and urgent injuries caught; these floors catch a real regression.
     assert!(share(t.ask_right, t.on_topic) >= 0.80, "{t}");
     assert!(share(t.ask_wrong, t.on_topic) <= 0.05, "{t}");
-    assert!(share(t.none_declined, t.none) >= 0.92, "{t}");
+    assert!(share(t.none_declined, t.none) >= 0.95, "{t}");
     for tier in [Tier::Urgent, Tier::Emergency] {
         let (n, caught, _) = t.signs[&tier];
-        assert!(share(caught, n) >= 0.93, "{tier:?}: {t}");
+        assert!(share(caught, n) >= 0.97, "{tier:?}: {t}");
     }
     assert!(share(t.on_topic_false_alarms, t.on_topic) <= 0.03, "{t}");
     assert!(share(t.auto_correct, t.auto_replies) >= 0.92, "{t}");
