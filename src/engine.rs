@@ -430,9 +430,12 @@ impl Engine {
         let warning_probability = semantic.map_or(0.0, |s| 1.0 - s.signs[0]);
 
         let signs = triage::assess(text);
-        // The detector only speaks about messages that mention a body or a symptom.
+        // The detector only speaks about messages that mention a body or a symptom, and not
+        // about ones that say it came to nothing ("recovered fine", "ran it off"): it learnt
+        // that injury words mean an injury, and club chat is full of them in jest. The rules
+        // below still speak, with their own exclusions.
         let detected = semantic
-            .filter(|_| triage::bodily(text))
+            .filter(|_| triage::bodily(text) && !triage::reassured(text))
             .and_then(|s| self.detected_tier(&s.signs));
         // The explicit rules: emergency and urgent descriptions, and the signs that call for a
         // physio (those need a body or pain word, so "my bag strap snapped" doesn't escalate).
@@ -490,9 +493,10 @@ impl Engine {
                 Tier::Urgent
             });
         }
+        // A warning sign, but urgent and emergency together short of their threshold: the
+        // physio tier, whichever of the three scored highest.
         if 1.0 - p[0] >= self.config.sign_threshold {
-            let best = (1..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b]))?;
-            return semantic::class_tier(best);
+            return Some(Tier::Physio);
         }
         None
     }

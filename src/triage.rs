@@ -316,6 +316,9 @@ const TIER_RULES: &[TierRule] = &[
     // Head injury.
     TierRule { tier: Tier::Emergency, all: &[&["hit my head", "banged my head", "knocked my head", "bumped my head", "smacked my head", "whacked my head", "hit his head", "hit her head", "banged his head", "banged her head", "head injury", "head knock", "knock to the head", "knock on the head", "bang on the head", "bang to the head", "concussion", "concussed", "landed on my head", "fell on my head", "head first", "headfirst"], &["vomit", "vomited", "vomiting", "sick", "threw up", "throwing up", "drowsy", "confused", "blurry", "blurred", "double vision", "headache", "dizzy"]], unless: &["lol", "haha"] },
     TierRule { tier: Tier::Emergency, all: &[&["worst headache"]], unless: &[] },
+    // A severe allergic reaction: swelling of the throat, tongue, lips or face after a sting or
+    // a food.
+    TierRule { tier: Tier::Emergency, all: &[&["throat", "tongue", "lips", "lip", "face"], &["swelling", "swollen", "swell", "swelled", "puffing", "puffy", "closing"], &["sting", "stung", "bee", "wasp", "allergic", "allergy", "reaction", "nuts", "peanut", "peanuts", "epipen"]], unless: &[] },
     // Stroke: a face drooping, speech suddenly slurred, an arm gone weak.
     TierRule { tier: Tier::Emergency, all: &[&["drooping", "droopy", "droops", "drooped", "lopsided"], &["face", "mouth", "smile", "eye", "side"]], unless: &["lol", "haha"] },
     TierRule { tier: Tier::Emergency, all: &[&["slurred", "slurring", "garbled", "cant get his words out", "cant get her words out", "cant get my words out"], &["words", "speech", "talking", "speaking", "face", "arm"]], unless: &["lol", "haha", "pint", "pints", "beer", "beers", "drunk", "wine", "drinks"] },
@@ -330,7 +333,8 @@ const TIER_RULES: &[TierRule] = &[
     TierRule { tier: Tier::Urgent, all: &[&["cant walk", "cannot walk", "couldnt walk", "unable to walk", "can barely walk"], &["bruise", "bruising", "bruised", "swollen", "swelling", "pop", "popped", "snap", "snapped", "tore", "torn", "tear", "twist", "twisted", "fell", "fall", "sprint", "sprinting", "went"]], unless: &["lol", "haha", "doms", "stairs", "marathon"] },
     TierRule { tier: Tier::Urgent, all: &[&["calf", "leg"], &["red", "hot", "warm"], &["swollen", "swelling", "swelled", "bigger", "puffy"]], unless: &[] },
     TierRule { tier: Tier::Urgent, all: &[&["calf", "leg"], &["swollen", "swelling", "swelled", "bigger", "puffy", "tender", "aches", "aching"], &["flight", "flew", "flying", "plane", "drive", "drove", "coach", "journey", "travelling"]], unless: &[] },
-    TierRule { tier: Tier::Urgent, all: &[&["urine", "pee", "wee", "piss"], &["dark", "brown", "cola", "coke", "tea coloured", "tea colored", "black", "blood", "red"]], unless: &[] },
+    // Dark urine after exertion (muscle breakdown), not after a dry day.
+    TierRule { tier: Tier::Urgent, all: &[&["urine", "pee", "wee", "piss"], &["dark", "brown", "cola", "coke", "tea coloured", "tea colored", "black", "blood", "red"], &["run", "running", "ran", "race", "session", "marathon", "ultra", "half", "workout", "training", "intervals", "reps", "muscles", "muscle", "legs", "thighs", "quads", "calves", "sore", "aching", "weak"]], unless: &[] },
     TierRule { tier: Tier::Urgent, all: &[&["foot drop", "foot is dropping", "foot slaps", "foot slapping", "foot flops", "cant lift my foot", "cant lift the front of my foot", "toes catch", "toes keep catching"]], unless: &[] },
     TierRule { tier: Tier::Urgent, all: &[&["knee"], &["locked", "locking", "locks", "wont straighten", "cant straighten", "gave way and swelled", "swelled up", "ballooned", "blew up"]], unless: &[] },
     TierRule { tier: Tier::Urgent, all: &[&["shin", "lower leg", "calf"], &["numb", "numbness", "tingling", "tingly", "pins and needles"], &["not settling", "wont settle", "hasnt settled", "not easing", "hasnt eased", "wont ease", "hours", "going to burst", "rock hard"]], unless: &[] },
@@ -359,6 +363,44 @@ pub fn bodily(text: &str) -> bool {
     crate::text::fold_words(text).iter().any(|w| {
         let w = w.as_str();
         BODY_WORDS.contains(&w) || PAIN_WORDS.contains(&w) || SYMPTOM_WORDS.contains(&w)
+    })
+}
+
+/// Phrases that say a scare came to nothing: the learnt detector does not speak about these
+/// (the explicit rules still do). Not "lol" or "haha": frightened people type them too.
+const REASSURED: &[&str] = &[
+    "recovered fine",
+    "recovered quickly",
+    "ran it off",
+    "walked it off",
+    "shook it off",
+    "no swelling",
+    "no pain",
+    "all good",
+    "all fine",
+    "fine now",
+    "fine after",
+    "ok now",
+    "okay now",
+    "back to normal",
+    "nothing serious",
+    "not serious",
+    "sorted me",
+    "sorted it",
+    "no issues since",
+    "pints",
+    "hungover",
+    "hangover",
+];
+
+/// Whether the message says the scare came to nothing or is said in jest.
+pub fn reassured(text: &str) -> bool {
+    let words = crate::text::fold_words(text);
+    REASSURED.iter().any(|p| {
+        let parts: Vec<&str> = p.split(' ').collect();
+        words
+            .windows(parts.len())
+            .any(|w| w.iter().zip(&parts).all(|(a, b)| a == b))
     })
 }
 
@@ -506,9 +548,40 @@ mod tests {
                 Some(Tier::Urgent),
             ),
             ("the route takes a funny angle at the canal bridge", None),
+            (
+                "got stung by a wasp on the trail and my lips and throat are swelling up",
+                Some(Tier::Emergency),
+            ),
+            ("stung by a nettle on the trail, bit itchy", None),
+            (
+                "pee is dark brown after yesterday's ultra and my thighs are rock hard",
+                Some(Tier::Urgent),
+            ),
+            (
+                "pee was a bit dark this morning, think I didn't drink enough",
+                None,
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(urgent_tier(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn reassurance_is_read_as_phrases() {
+        for yes in [
+            "twisted my ankle a bit but ran it off, no swelling",
+            "could barely breathe on the last rep but recovered fine",
+            "head is pounding after the post-race pints",
+        ] {
+            assert!(reassured(yes), "{yes}");
+        }
+        for no in [
+            "my mate collapsed at the finish and isn't responding",
+            "chest pain lol should I be worried",
+            "no, it isn't fine, the swelling is getting worse",
+        ] {
+            assert!(!reassured(no), "{no}");
         }
     }
 
