@@ -251,30 +251,40 @@ fn held_out_member_messages() {
 #[test]
 fn banter_gets_no_safety_reply_and_emergencies_always_do() {
     let engine = common::engine();
-    for calm in [
-        "twisted my ankle a bit on the trail but ran it off, no swelling",
-        "could barely breathe on the last rep but recovered fine",
-        "head is pounding after the post-race pints",
-        "pee was a bit dark this morning, think I didn't drink enough yesterday",
-    ] {
-        let r = engine.respond(calm, Mode::Auto);
-        assert!(
-            !matches!(r.outcome, Outcome::Safety { .. }),
-            "{calm}: {:?}",
-            r.outcome
-        );
-    }
-    for urgent in [
-        "my mate collapsed at the finish and isn't responding lol",
-        "got stung by a wasp on the trail and my lips and throat are swelling up",
-        "crushing tightness in my chest and it's going down my left arm, probably a stitch?",
-        "fell on the descent and my wrist is bent at a funny angle",
-    ] {
-        let r = engine.respond(urgent, Mode::Auto);
-        assert!(
-            matches!(r.outcome, Outcome::Safety { tier } if tier >= Tier::Urgent),
-            "{urgent}: {:?}",
-            r.outcome
-        );
+    let cases = [
+        (
+            "twisted my ankle a bit on the trail but ran it off, no swelling",
+            false,
+        ),
+        (
+            "could barely breathe on the last rep but recovered fine",
+            false,
+        ),
+        ("head is pounding after the post-race pints", false),
+        (
+            "pee was a bit dark this morning, think I didn't drink enough yesterday",
+            false,
+        ),
+        (
+            "my mate collapsed at the finish and isn't responding lol",
+            true,
+        ),
+        (
+            "got stung by a wasp on the trail and my lips and throat are swelling up",
+            true,
+        ),
+        (
+            "crushing tightness in my chest and it's going down my left arm, probably a stitch?",
+            true,
+        ),
+        (
+            "fell on the descent and my wrist is bent at a funny angle",
+            true,
+        ),
+    ];
+    for (text, safety) in cases {
+        let r = engine.respond(text, Mode::Auto);
+        let got = matches!(r.outcome, Outcome::Safety { tier } if tier >= Tier::Urgent);
+        assert_eq!(got, safety, "{text}: {:?}", r.outcome);
     }
 }

@@ -402,6 +402,14 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     for (entry, yes, no) in &s.votes {
         out.push_str(&format!("`{entry}`: 👍 {yes} · 👎 {no}\n"));
     }
+    // Why the bot stayed quiet as well as when it spoke: the first thing a moderator asks.
+    // Before the list of questions, which is the part the 2000-character cap may cut.
+    if !s.auto.is_empty() {
+        out.push_str("\n**Members' messages in auto-reply channels**\n");
+        for (outcome, n) in &s.auto {
+            out.push_str(&format!("{}: {n}\n", outcome.label()));
+        }
+    }
     out.push_str(&format!(
         "\n**Recent questions I couldn't answer** (kept {keep} days)\n"
     ));
@@ -415,13 +423,6 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
             "• {}\n",
             reply::defuse_mentions(&reply::escape_markdown(&q.replace('\n', " ")))
         ));
-    }
-    // Why the bot stayed quiet as well as when it spoke: the first thing a moderator asks.
-    if !s.auto.is_empty() {
-        out.push_str("\n**Members' messages in auto-reply channels**\n");
-        for (outcome, n) in &s.auto {
-            out.push_str(&format!("{}: {n}\n", outcome.label()));
-        }
     }
     let shadow = store.shadow_log(guild, 5)?;
     if !shadow.is_empty() {
