@@ -393,24 +393,27 @@ const REASSURED: &[&str] = &[
     "hangover",
 ];
 
-/// Whether the message says the scare came to nothing or is said in jest.
+/// Whether the message says the scare came to nothing.
 pub fn reassured(text: &str) -> bool {
     let words = crate::text::fold_words(text);
-    REASSURED.iter().any(|p| {
-        let parts: Vec<&str> = p.split(' ').collect();
-        words
-            .windows(parts.len())
-            .any(|w| w.iter().zip(&parts).all(|(a, b)| a == b))
-    })
+    REASSURED
+        .iter()
+        .any(|p| positions(&words, p).next().is_some())
 }
 
-/// Whether `phrase` (words separated by spaces) occurs in `words`, not negated.
-fn has(words: &[String], phrase: &str) -> bool {
+/// Where `phrase` (words separated by spaces) starts in `words`.
+fn positions<'a>(words: &'a [String], phrase: &'a str) -> impl Iterator<Item = usize> + 'a {
     let parts: Vec<&str> = phrase.split(' ').collect();
     words
         .windows(parts.len())
         .enumerate()
-        .any(|(i, w)| w.iter().zip(&parts).all(|(a, b)| a == b) && !cancelled(words, i))
+        .filter(move |(_, w)| w.iter().zip(&parts).all(|(a, b)| a == b))
+        .map(|(i, _)| i)
+}
+
+/// Whether `phrase` (words separated by spaces) occurs in `words`, not negated.
+fn has(words: &[String], phrase: &str) -> bool {
+    positions(words, phrase).any(|i| !cancelled(words, i))
 }
 
 /// The most urgent tier an explicit rule finds: emergency, urgent, or none. The physio tier is
