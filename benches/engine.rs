@@ -86,12 +86,12 @@ fn main() {
     let train = t.elapsed();
     let rss_engine = rss_kib();
 
-    for mode in [Mode::Ask, Mode::Auto] {
+    for mode in [Mode::Ask, engine.auto()] {
         let mut samples = Vec::new();
         for _ in 0..40 {
             for m in MESSAGES {
                 let t = Instant::now();
-                black_box(engine.respond(black_box(m), mode));
+                black_box(engine.respond(&engine.prepare(black_box(m)), mode));
                 samples.push(t.elapsed());
             }
         }
@@ -127,7 +127,7 @@ fn main() {
     );
     let long = "my knee has been grumbling on long runs and I keep rolling it. ".repeat(70);
     let t = Instant::now();
-    black_box(engine.respond(&long, Mode::Ask));
+    black_box(engine.respond(&engine.prepare(&long), Mode::Ask));
     println!(
         "respond to a {}-character message (truncated to {} tokens): {:?}",
         long.chars().count(),

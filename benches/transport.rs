@@ -142,8 +142,9 @@ impl serenity::EventHandler for Bare {
                 (Some(engine), Some(o)) => {
                     let q = o.value.as_str().unwrap_or_default();
                     let t = Instant::now();
-                    let r =
-                        tokio::task::block_in_place(|| engine.respond(q, runclub_bot::Mode::Ask));
+                    let r = tokio::task::block_in_place(|| {
+                        engine.respond(&engine.prepare(q), runclub_bot::Mode::Ask)
+                    });
                     // Under the bot's target, so the engine-time layer sees it.
                     tracing::info!(target: "runclub_bot", engine_us = t.elapsed().as_micros() as u64, "replied");
                     r.text

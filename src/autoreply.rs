@@ -1,13 +1,39 @@
 //! The auto-reply decision: whether the bot speaks on its own in a channel. Pure: the Discord
 //! adapter gathers the facts into an [`Incoming`], the clock is passed in, and the answer is a
 //! [`Decision`] with the reason when it is "no" (shown by `/autoreply test`).
+//!
+//! A decision has two phases. [`assess`] runs the guards and the engine (milliseconds of CPU)
+//! and holds no lock, so messages in different channels and servers are assessed side by side.
+//! [`CooldownTracker::claim`] then checks and records the cooldowns in one step (microseconds),
+//! under whatever lock the caller keeps the tracker in ([`AutoReplies`] in the bot), so two
+//! messages assessed at once can never both take the same window.
+//!
+//! # Safety replies
+//! A message that may describe an emergency or an urgent injury gets the safety reply (when the
+//! server has safety replies on, the default). The policy, in one place:
+//! - It is never held back by the channel, member or same-answer cooldowns: someone may need
+//!   help now. It does not start those cooldowns either.
+//! - Shadow mode does not silence it: shadow mode trials the FAQ answers, and a member who may
+//!   be in danger gets the advice anyway (`/autoreply safety off` is the switch for that).
+//! - The member who already got a safety reply of that tier or a more urgent one in this channel
+//!   within [`SAFETY_REPEAT_WINDOW`] gets no second one: the advice is just above, and a
+//!   distressed member repeating themselves should not get a wall of identical replies.
+//! - Anyone else in that channel within the window (several members reporting one incident, or
+//!   a new person in trouble) always gets a reply, never held back: the action line again,
+//!   pointing to the full advice above ([`SafetyForm::Repeat`]). A more urgent tier than any
+//!   posted in the window gets the full reply.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::config::AutoReplyConfig;
-use crate::engine::{Engine, Mode, Response, Silence};
+use crate::engine::{AutoPolicy, Engine, Mode, Outcome, Response, Silence, Target};
 use crate::settings::{AutoOutcome, GuildSettings, Sensitivity};
+use crate::triage::Tier;
+
+/// How long a safety reply in a channel counts for the repeat rules above.
+pub const SAFETY_REPEAT_WINDOW: Duration = Duration::from_secs(600);
 
 /// A message as the decision needs it.
 #[derive(Debug, Clone)]
@@ -38,6 +64,8 @@ pub enum Skip {
     ChannelCooldown(Duration),
     MemberCooldown(Duration),
     EntryCooldown(Duration),
+    /// This member got a safety reply of this tier or a more urgent one here moments ago.
+    SafetyRepeat(Duration),
     /// Every engine slot is busy answering members who asked: auto replies give way.
     Busy,
 }
@@ -54,9 +82,10 @@ impl Skip {
             | Skip::ChannelNotEnabled => None,
             Skip::IgnoredRole => Some(AutoOutcome::IgnoredRole),
             Skip::Engine(_) => Some(AutoOutcome::NotConfident),
-            Skip::ChannelCooldown(_) | Skip::MemberCooldown(_) | Skip::EntryCooldown(_) => {
-                Some(AutoOutcome::Cooldown)
-            }
+            Skip::ChannelCooldown(_)
+            | Skip::MemberCooldown(_)
+            | Skip::EntryCooldown(_)
+            | Skip::SafetyRepeat(_) => Some(AutoOutcome::Cooldown),
             Skip::Busy => Some(AutoOutcome::Busy),
         }
     }
@@ -81,17 +110,32 @@ impl std::fmt::Display for Skip {
                 "the same answer was posted here recently: {}s left",
                 secs(d)
             ),
+            Skip::SafetyRepeat(d) => write!(
+                f,
+                "this member got the same safety advice here moments ago: {}s left",
+                secs(d)
+            ),
         }
     }
+}
+
+/// Which safety reply a message gets (see the module's policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SafetyForm {
+    /// The whole advice.
+    Full,
+    /// The action line, pointing to the advice posted just above for someone else.
+    Repeat,
 }
 
 /// What to do with a message.
 #[derive(Debug, Clone)]
 pub enum Decision {
-    /// Post `response.text` as a reply, answering with entry `entry`.
-    Reply { response: Response, entry: String },
-    /// Shadow mode: record that the bot would have replied, post nothing.
-    Shadow { response: Response, entry: String },
+    /// Post `response.text` as a reply about `target`.
+    Reply { response: Response, target: Target },
+    /// Shadow mode: record that the bot would have answered with this entry, post nothing.
+    /// Only answers: safety replies are posted in shadow mode too.
+    Shadow { response: Response, target: Target },
     Skip {
         reason: Skip,
         response: Option<Response>,
@@ -101,6 +145,13 @@ pub enum Decision {
 impl Decision {
     pub fn replies(&self) -> bool {
         matches!(self, Decision::Reply { .. })
+    }
+
+    fn skip(reason: Skip) -> Decision {
+        Decision::Skip {
+            reason,
+            response: None,
+        }
     }
 }
 
@@ -113,13 +164,90 @@ pub fn threshold(config: &AutoReplyConfig, normal: f32, s: Sensitivity) -> f32 {
     }
 }
 
-/// When the bot last auto-replied, per channel, per member and per (channel, entry). In memory:
-/// cooldowns are minutes long, and forgetting them on a restart is harmless.
+/// The first phase's result: either a decision already (a guard or the engine said no), or a
+/// reply the cooldowns must still allow.
+#[derive(Debug, Clone)]
+pub enum Assessment {
+    Decided(Decision),
+    /// The engine would reply in this server's channel.
+    WouldReply {
+        guild: u64,
+        response: Response,
+        target: Target,
+        /// The short safety reply, ready in case the repeat rules call for it.
+        repeat_text: Option<String>,
+    },
+}
+
+/// Phase one: the guards, then the engine in the server's auto-reply policy. Takes no lock.
+pub fn assess(
+    msg: &Incoming<'_>,
+    settings: &GuildSettings,
+    engine: &Engine,
+    auto_threshold: f32,
+) -> Assessment {
+    let guard = |reason| Assessment::Decided(Decision::skip(reason));
+    let Some(guild) = msg.guild else {
+        return guard(Skip::DirectMessage);
+    };
+    if msg.from_self {
+        return guard(Skip::FromSelf);
+    }
+    if msg.from_webhook {
+        return guard(Skip::FromWebhook);
+    }
+    if msg.author_is_bot {
+        return guard(Skip::FromBot);
+    }
+    if !settings.covers(msg.channel, msg.parent) {
+        return guard(Skip::ChannelNotEnabled);
+    }
+    if msg
+        .author_roles
+        .iter()
+        .any(|r| settings.ignored_roles.contains(r))
+    {
+        return guard(Skip::IgnoredRole);
+    }
+    let policy = AutoPolicy {
+        answer: auto_threshold,
+        safety: settings.safety_replies && engine.config().auto_safety,
+    };
+    let response = engine.respond(&engine.prepare(msg.content), Mode::Auto(policy));
+    let reason = match &response.outcome {
+        Outcome::Decline { reason } => reason.clone(),
+        // Auto mode never suggests; if it ever did, silence is the safe reading.
+        Outcome::Suggest { .. } => Silence::NoMatch,
+        Outcome::Answer { .. } | Outcome::Safety { .. } => {
+            let target = response.target().expect("answers and safety have a target");
+            let repeat_text = match target {
+                Target::Safety(tier) => Some(engine.safety_repeat_text(tier)),
+                Target::Entry(_) => None,
+            };
+            return Assessment::WouldReply {
+                guild,
+                response,
+                target,
+                repeat_text,
+            };
+        }
+    };
+    Assessment::Decided(Decision::Skip {
+        reason: Skip::Engine(reason),
+        response: Some(response),
+    })
+}
+
+/// When the bot last auto-replied, per channel, per member and per (channel, target), and the
+/// safety replies of the last [`SAFETY_REPEAT_WINDOW`] per channel. In memory: cooldowns are
+/// minutes long, and forgetting them on a restart is harmless.
 #[derive(Debug, Default)]
 pub struct CooldownTracker {
     channel: HashMap<u64, Instant>,
     member: HashMap<(u64, u64), Instant>,
-    entry: HashMap<(u64, String), Instant>,
+    target: HashMap<(u64, Target), Instant>,
+    /// Per channel: (member, tier, when) of each safety reply in the window.
+    safety: HashMap<u64, Vec<(u64, Tier, Instant)>>,
 }
 
 impl CooldownTracker {
@@ -129,23 +257,150 @@ impl CooldownTracker {
         (until > now).then(|| until - now)
     }
 
-    /// Notes a reply (or a shadow "would reply").
-    pub fn record(&mut self, guild: u64, channel: u64, member: u64, entry: &str, now: Instant) {
+    /// Phase two, read only: what the cooldowns make of an assessment (for `/autoreply test`,
+    /// which must not start a cooldown).
+    pub fn check(
+        &self,
+        assessment: Assessment,
+        msg: &Incoming<'_>,
+        settings: &GuildSettings,
+        now: Instant,
+    ) -> Decision {
+        self.settle(assessment, msg, settings, now).0
+    }
+
+    /// Phase two: checks the cooldowns and records the reply in one step. Call it under the
+    /// lock the tracker lives in, so that no other message takes the same window between the
+    /// check and the record.
+    pub fn claim(
+        &mut self,
+        assessment: Assessment,
+        msg: &Incoming<'_>,
+        settings: &GuildSettings,
+        now: Instant,
+    ) -> Decision {
+        let (decision, guild) = self.settle(assessment, msg, settings, now);
+        match (&decision, guild) {
+            (Decision::Reply { target, .. } | Decision::Shadow { target, .. }, Some(guild)) => {
+                self.record(guild, msg.channel, msg.author, target.clone(), now);
+            }
+            _ => {}
+        }
+        decision
+    }
+
+    fn settle(
+        &self,
+        assessment: Assessment,
+        msg: &Incoming<'_>,
+        settings: &GuildSettings,
+        now: Instant,
+    ) -> (Decision, Option<u64>) {
+        let (guild, mut response, target, repeat_text) = match assessment {
+            Assessment::Decided(d) => return (d, None),
+            Assessment::WouldReply {
+                guild,
+                response,
+                target,
+                repeat_text,
+            } => (guild, response, target, repeat_text),
+        };
+        if let Target::Safety(tier) = target {
+            return match self.safety_form(msg.channel, msg.author, tier, now) {
+                Err(left) => (
+                    Decision::Skip {
+                        reason: Skip::SafetyRepeat(left),
+                        response: Some(response),
+                    },
+                    None,
+                ),
+                Ok(form) => {
+                    if let (SafetyForm::Repeat, Some(text)) = (form, repeat_text) {
+                        response.text = text;
+                    }
+                    (Decision::Reply { response, target }, Some(guild))
+                }
+            };
+        }
+        let c = &settings.cooldowns;
+        let cooled = [
+            Self::remaining(self.channel.get(&msg.channel), c.channel_secs, now)
+                .map(Skip::ChannelCooldown),
+            Self::remaining(self.member.get(&(guild, msg.author)), c.member_secs, now)
+                .map(Skip::MemberCooldown),
+            Self::remaining(
+                self.target.get(&(msg.channel, target.clone())),
+                c.entry_secs,
+                now,
+            )
+            .map(Skip::EntryCooldown),
+        ];
+        if let Some(reason) = cooled.into_iter().flatten().next() {
+            let skip = Decision::Skip {
+                reason,
+                response: Some(response),
+            };
+            return (skip, None);
+        }
+        let decision = if settings.shadow {
+            Decision::Shadow { response, target }
+        } else {
+            Decision::Reply { response, target }
+        };
+        (decision, Some(guild))
+    }
+
+    /// Which safety reply `member` gets in `channel` now, or how long until they may get the
+    /// same advice again (see the module's policy).
+    pub fn safety_form(
+        &self,
+        channel: u64,
+        member: u64,
+        tier: Tier,
+        now: Instant,
+    ) -> Result<SafetyForm, Duration> {
+        let recent = self
+            .safety
+            .get(&channel)
+            .into_iter()
+            .flatten()
+            .filter(|(_, t, at)| *t >= tier && now.duration_since(*at) < SAFETY_REPEAT_WINDOW);
+        let mut form = SafetyForm::Full;
+        for (who, _, at) in recent {
+            if *who == member {
+                return Err(SAFETY_REPEAT_WINDOW - now.duration_since(*at));
+            }
+            form = SafetyForm::Repeat;
+        }
+        Ok(form)
+    }
+
+    /// Notes a reply (or a shadow "would reply"). A safety reply goes to the safety record
+    /// only: it starts no cooldown for the answers.
+    pub fn record(&mut self, guild: u64, channel: u64, member: u64, target: Target, now: Instant) {
+        if let Target::Safety(tier) = target {
+            let list = self.safety.entry(channel).or_default();
+            list.retain(|(_, _, at)| now.duration_since(*at) < SAFETY_REPEAT_WINDOW);
+            list.push((member, tier, now));
+            return;
+        }
         self.channel.insert(channel, now);
         self.member.insert((guild, member), now);
-        self.entry.insert((channel, entry.to_string()), now);
+        self.target.insert((channel, target), now);
         // Keep the maps small on a long-running bot: forget anything older than a day.
-        if self.channel.len() > 10_000 || self.member.len() > 10_000 || self.entry.len() > 10_000 {
+        if self.channel.len() > 10_000 || self.member.len() > 10_000 || self.target.len() > 10_000 {
             let day = Duration::from_secs(86_400);
             self.channel.retain(|_, t| now.duration_since(*t) < day);
             self.member.retain(|_, t| now.duration_since(*t) < day);
-            self.entry.retain(|_, t| now.duration_since(*t) < day);
+            self.target.retain(|_, t| now.duration_since(*t) < day);
+            self.safety
+                .retain(|_, l| l.iter().any(|(_, _, t)| now.duration_since(*t) < day));
         }
     }
 }
 
-/// Decides about one message. `cooldowns` is read, not updated: the caller records a reply
-/// once it is posted (a `/autoreply test` must not start a cooldown).
+/// Decides about one message without recording anything: [`assess`] then
+/// [`CooldownTracker::check`].
 pub fn decide(
     msg: &Incoming<'_>,
     settings: &GuildSettings,
@@ -154,84 +409,47 @@ pub fn decide(
     cooldowns: &CooldownTracker,
     now: Instant,
 ) -> Decision {
-    let skip = |reason| Decision::Skip {
-        reason,
-        response: None,
-    };
-    let Some(guild) = msg.guild else {
-        return skip(Skip::DirectMessage);
-    };
-    if msg.from_self {
-        return skip(Skip::FromSelf);
-    }
-    if msg.from_webhook {
-        return skip(Skip::FromWebhook);
-    }
-    if msg.author_is_bot {
-        return skip(Skip::FromBot);
-    }
-    if !settings.covers(msg.channel, msg.parent) {
-        return skip(Skip::ChannelNotEnabled);
-    }
-    if msg
-        .author_roles
-        .iter()
-        .any(|r| settings.ignored_roles.contains(r))
-    {
-        return skip(Skip::IgnoredRole);
-    }
-    let response = engine.respond_in_server(
-        msg.content,
-        Mode::Auto,
-        auto_threshold,
-        settings.safety_replies,
-    );
-    // A safety reply is never held back by a cooldown: someone may need help now.
-    let safety = matches!(response.outcome, crate::engine::Outcome::Safety { .. });
-    let entry = match &response.outcome {
-        crate::engine::Outcome::Answer { entry } => engine.entry(*entry).id.clone(),
-        // Cooldowns per answer use this key: one safety reply per tier and channel at most
-        // per window is plenty, and a channel cooldown never holds it back (see below).
-        crate::engine::Outcome::Safety { tier } => format!("safety-{}", tier.key()),
-        crate::engine::Outcome::Decline { reason } => {
-            return Decision::Skip {
-                reason: Skip::Engine(reason.clone()),
-                response: Some(response),
-            }
+    cooldowns.check(
+        assess(msg, settings, engine, auto_threshold),
+        msg,
+        settings,
+        now,
+    )
+}
+
+/// The bot's auto-reply cooldowns, shared by every event handler.
+#[derive(Debug, Default)]
+pub struct AutoReplies {
+    /// Locked only for [`CooldownTracker::claim`] and `check`: map reads and writes, never
+    /// the engine and never across an `.await`.
+    cooldowns: Mutex<CooldownTracker>,
+}
+
+/// Whether a decision may start cooldowns: a member's message does, `/autoreply test` doesn't.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    Yes,
+    No,
+}
+
+impl AutoReplies {
+    /// Both phases: the assessment with no lock held, so decisions for different channels and
+    /// servers run side by side; then the cooldowns, checked (and with [`Claim::Yes`] recorded)
+    /// under the lock.
+    pub fn decide(
+        &self,
+        msg: &Incoming<'_>,
+        settings: &GuildSettings,
+        engine: &Engine,
+        auto_threshold: f32,
+        claim: Claim,
+        now: Instant,
+    ) -> Decision {
+        let assessment = assess(msg, settings, engine, auto_threshold);
+        let mut cooldowns = self.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
+        match claim {
+            Claim::Yes => cooldowns.claim(assessment, msg, settings, now),
+            Claim::No => cooldowns.check(assessment, msg, settings, now),
         }
-        crate::engine::Outcome::Suggest { .. } => {
-            return Decision::Skip {
-                reason: Skip::Engine(Silence::NoMatch),
-                response: Some(response),
-            }
-        }
-    };
-    let c = &settings.cooldowns;
-    let cooled = [
-        CooldownTracker::remaining(cooldowns.channel.get(&msg.channel), c.channel_secs, now)
-            .map(Skip::ChannelCooldown),
-        CooldownTracker::remaining(
-            cooldowns.member.get(&(guild, msg.author)),
-            c.member_secs,
-            now,
-        )
-        .map(Skip::MemberCooldown),
-        CooldownTracker::remaining(
-            cooldowns.entry.get(&(msg.channel, entry.clone())),
-            c.entry_secs,
-            now,
-        )
-        .map(Skip::EntryCooldown),
-    ];
-    if let Some(reason) = cooled.into_iter().flatten().next().filter(|_| !safety) {
-        return Decision::Skip {
-            reason,
-            response: Some(response),
-        };
-    }
-    if settings.shadow {
-        Decision::Shadow { response, entry }
-    } else {
-        Decision::Reply { response, entry }
     }
 }

@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::embed::Embedder;
 use crate::engine::{Engine, Mode, Outcome, Response};
 use crate::knowledge::KnowledgeBase;
-use crate::semantic::{self, Vectors};
+use crate::semantic::Vectors;
 
 /// One line of `ask --json`: the batch contract in `shared/eval/README.md`.
 #[derive(Debug, Serialize)]
@@ -55,16 +55,13 @@ fn round3(x: f32) -> f32 {
 }
 
 impl<'a> JsonAnswer<'a> {
-    pub fn new(engine: &'a Engine, question: &'a str, r: &'a Response) -> Self {
+    pub fn new(question: &'a str, r: &'a Response) -> Self {
         let (outcome, entry, suggestions) = match &r.outcome {
-            Outcome::Answer { entry } => ("answer", Some(engine.entry(*entry).id.as_str()), vec![]),
+            Outcome::Answer { entry } => ("answer", Some(entry.as_str()), vec![]),
             Outcome::Suggest { entries } => (
                 "suggest",
                 None,
-                entries
-                    .iter()
-                    .map(|&i| engine.entry(i).id.as_str())
-                    .collect(),
+                entries.iter().map(|id| id.as_str()).collect(),
             ),
             Outcome::Decline { .. } => ("decline", None, vec![]),
             Outcome::Safety { .. } => ("safety", None, vec![]),
@@ -78,7 +75,7 @@ impl<'a> JsonAnswer<'a> {
             physio_escalation: r.escalated(),
             outcome,
             suggestions,
-            best: r.best.map(|i| engine.entry(i).id.as_str()),
+            best: r.best.as_ref().map(|id| id.as_str()),
             intent: format!("{:?}", r.intent).to_lowercase(),
             on_topic: r.on_topic,
             escalation: match r.tier {
@@ -89,7 +86,7 @@ impl<'a> JsonAnswer<'a> {
                 .candidates
                 .iter()
                 .map(|c| JsonCandidate {
-                    entry: engine.entry(c.entry).id.as_str(),
+                    entry: c.entry.as_str(),
                     score: round3(c.score),
                     head: round3(c.head),
                     lexical: round3(c.lexical),
@@ -112,10 +109,10 @@ pub fn ask(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let one = |q: &str, out: &mut dyn Write| -> std::io::Result<()> {
-        let r = engine.respond(q, mode);
+        let r = engine.respond(&engine.prepare(q), mode);
         tracing::debug!(mode = ?mode, outcome = ?r.outcome, confidence = r.confidence, "answered");
         if json {
-            let line = serde_json::to_string(&JsonAnswer::new(engine, q, &r))
+            let line = serde_json::to_string(&JsonAnswer::new(q, &r))
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
             writeln!(out, "{line}")?;
         } else if r.text.is_empty() {
@@ -215,8 +212,10 @@ pub fn eval(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let kb = KnowledgeBase::load_dir(&config.knowledge_dir)?;
-    let texts = semantic::example_texts(&kb);
-    let (vectors, _) = Vectors::compute(embedder, &texts, Some(&config.cache_dir()))?;
+    // Embedded as the engine embeds them: each example prepared as a member's message is.
+    let texts = Engine::example_model_texts(&kb, &config.matcher);
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let (vectors, _) = Vectors::compute(embedder, &refs, Some(&config.cache_dir()))?;
     let started = std::time::Instant::now();
     let tally = crate::eval::cross_validate(
         &kb,

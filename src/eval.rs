@@ -17,6 +17,7 @@ use crate::config::{MatcherConfig, ReplyConfig};
 use crate::embed::Embedder;
 use crate::engine::{Engine, EngineError, Mode, Outcome, Response};
 use crate::knowledge::{KnowledgeBase, SignExample};
+use crate::prepared::Prepared;
 use crate::semantic::Vectors;
 use crate::triage::Tier;
 
@@ -137,21 +138,12 @@ impl Tally {
         ));
     }
 
-    fn record_entry(
-        &mut self,
-        engine: &Engine,
-        id: &str,
-        text: &str,
-        ask: &Response,
-        auto: &Response,
-    ) {
+    fn record_entry(&mut self, id: &str, text: &str, ask: &Response, auto: &Response) {
         self.on_topic += 1;
         match (ask.outcome.clone(), auto.answered()) {
-            (Outcome::Answer { entry }, _) if engine.entry(entry).id != id => self.fail(
-                &format!("ask wrong {id} -> {}", engine.entry(entry).id),
-                text,
-                ask,
-            ),
+            (Outcome::Answer { entry }, _) if entry != id => {
+                self.fail(&format!("ask wrong {id} -> {entry}"), text, ask)
+            }
             (Outcome::Answer { .. }, false) => self.fail(&format!("auto silent {id}"), text, auto),
             (Outcome::Answer { .. }, true) => {}
             _ => self.fail(&format!("ask unanswered {id}"), text, ask),
@@ -159,21 +151,20 @@ impl Tally {
         if ask.tier.is_some() {
             self.on_topic_false_alarms += 1;
         }
-        if let Outcome::Answer { entry } = ask.outcome {
-            let got = &engine.entry(entry).id;
+        if let Outcome::Answer { entry: got } = &ask.outcome {
             if got == id {
                 self.ask_right += 1;
             } else {
                 self.ask_wrong += 1;
                 *self
                     .confusion
-                    .entry((id.to_string(), got.clone()))
+                    .entry((id.to_string(), got.to_string()))
                     .or_default() += 1;
             }
         }
-        if let Outcome::Answer { entry } = auto.outcome {
+        if let Outcome::Answer { entry } = &auto.outcome {
             self.auto_replies += 1;
-            if engine.entry(entry).id == id && auto.tier.is_none() {
+            if entry == id && auto.tier.is_none() {
                 self.auto_correct += 1;
             }
         }
@@ -282,17 +273,23 @@ pub fn cross_validate(
             embedder.clone(),
             vectors,
         )?;
+        // Exactly what a member's message goes through: prepared by this fold's engine, then
+        // `respond` in each mode. The embedding comes from the batch when the fold prepared the
+        // example to the same text as the full knowledge did (nearly always).
         let run = |text: &str| {
-            let v = vectors.get(text).expect("every example was embedded");
+            let message = engine.prepare(text);
+            if let Some(v) = vectors.get(message.model_text()) {
+                message.set_embedding(v.to_vec());
+            }
             (
-                engine.respond_embedded(text, v, Mode::Ask, matcher.auto_answer),
-                engine.respond_embedded(text, v, Mode::Auto, matcher.auto_answer),
+                engine.respond(&message, Mode::Ask),
+                engine.respond(&message, engine.auto()),
             )
         };
         for e in &test.entries {
             for q in &e.questions {
                 let (ask, auto) = run(q);
-                tally.record_entry(&engine, &e.id, q, &ask, &auto);
+                tally.record_entry(&e.id, q, &ask, &auto);
             }
         }
         for t in &test.none {
@@ -389,17 +386,23 @@ pub fn public_set(engine: &Engine, path: &Path) -> anyhow::Result<PublicFigures>
             .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), n + 1))?;
         items.push(item);
     }
-    let messages: Vec<&str> = items
+    let messages: Vec<Prepared> = items
         .iter()
-        .map(|i| i["text"].as_str().unwrap_or_default())
+        .map(|i| engine.prepare(i["text"].as_str().unwrap_or_default()))
         .collect();
-    let embeddings = engine.embedder().embed_batch(&messages, 32)?;
-    let auto_answer = engine.config().auto_answer;
+    // Embedded in batches (faster), then answered by the same `respond` members get.
+    let texts: Vec<&str> = messages.iter().map(Prepared::model_text).collect();
+    for (message, v) in messages
+        .iter()
+        .zip(engine.embedder().embed_batch(&texts, 32)?)
+    {
+        message.set_embedding(v);
+    }
     let mut p = PublicFigures::default();
-    for ((item, message), v) in items.iter().zip(&messages).zip(&embeddings) {
+    for (item, message) in items.iter().zip(&messages) {
         let kind = item["kind"].as_str().unwrap_or_default();
-        let ask = engine.respond_embedded(message, v, Mode::Ask, auto_answer);
-        let auto = engine.respond_embedded(message, v, Mode::Auto, auto_answer);
+        let ask = engine.respond(message, Mode::Ask);
+        let auto = engine.respond(message, engine.auto());
         let must_ok = |r: &Response| {
             let reply = score_norm(&r.text);
             item["must"].as_array().is_some_and(|groups| {

@@ -96,10 +96,61 @@ impl fmt::Display for Source {
     }
 }
 
+/// An entry's id: lower-case letters, digits and dashes, unique in its knowledge. Only knowledge
+/// validation makes one, so an `EntryId` always named an entry of some validated knowledge; it
+/// is what leaves the engine (never an index, which means nothing in another snapshot).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntryId(std::sync::Arc<str>);
+
+impl EntryId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::ops::Deref for EntryId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for EntryId {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for EntryId {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+/// Unit tests of modules that only carry ids (stats, cooldowns) make them from text.
+#[cfg(test)]
+impl From<&str> for EntryId {
+    fn from(id: &str) -> EntryId {
+        EntryId(id.into())
+    }
+}
+
+impl serde::Serialize for EntryId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 /// A validated knowledge entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    pub id: String,
+    pub id: EntryId,
     pub title: String,
     pub topic: Option<String>,
     pub questions: Vec<String>,
@@ -319,7 +370,7 @@ impl KnowledgeBase {
         }
         for (entry, pos) in &entries {
             for r in &entry.related {
-                if r == &entry.id {
+                if entry.id == r.as_str() {
                     problems.push(pos.field("related", Some(&entry.id), "refers to itself".into()));
                 } else if !first_seen.contains_key(r.as_str()) {
                     problems.push(pos.field(
@@ -472,7 +523,7 @@ fn check_examples(
     let mut owner: HashMap<String, (String, &Position)> = HashMap::new();
     let labelled = entries
         .iter()
-        .flat_map(|(e, pos)| e.questions.iter().map(move |q| (q, e.id.clone(), pos)))
+        .flat_map(|(e, pos)| e.questions.iter().map(move |q| (q, e.id.to_string(), pos)))
         .chain(none.iter().map(|(t, pos)| (t, "none".to_string(), pos)));
     for (text, label, pos) in labelled {
         let key = example_key(text);
@@ -902,7 +953,7 @@ fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) ->
         return None;
     }
     Some(Entry {
-        id,
+        id: EntryId(id.into()),
         title,
         topic: raw.topic,
         questions,

@@ -33,6 +33,7 @@ pub mod engine;
 pub mod eval;
 pub mod knowledge;
 pub mod matcher;
+pub mod prepared;
 pub mod reply;
 pub mod semantic;
 pub mod settings;
@@ -43,7 +44,8 @@ use std::sync::Arc;
 
 pub use config::Config;
 pub use embed::Embedder;
-pub use engine::{Engine, Mode, Outcome, Response};
+pub use engine::{AutoPolicy, Engine, Mode, Outcome, Response, Target};
+pub use knowledge::EntryId;
 pub use knowledge::KnowledgeBase;
 
 /// Why the bot could not start. Every kind knows its exit status: a problem a restart cannot

@@ -126,7 +126,7 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             }
             let embedder = runclub_bot::load_embedder(&config)?;
             let engine = runclub_bot::load_engine(&config, &embedder)?;
-            let mode = if auto { Mode::Auto } else { Mode::Ask };
+            let mode = if auto { engine.auto() } else { Mode::Ask };
             let question = (!question.is_empty()).then(|| question.join(" "));
             cli::ask(
                 &engine,

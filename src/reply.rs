@@ -148,6 +148,20 @@ pub fn safety(tier: Tier, emergency_number: &str) -> String {
     }
 }
 
+/// A safety reply to a second person in a channel that got the full one moments ago (several
+/// members reporting one incident): the action again, pointing to the advice already posted
+/// rather than repeating it.
+pub fn safety_repeat(tier: Tier, emergency_number: &str) -> String {
+    match tier {
+        Tier::Emergency => format!(
+            "🚨 **Call emergency services now ({emergency_number}).** The advice just above              applies: a bot can't assess this, so don't wait to see if it passes."
+        ),
+        Tier::Urgent => "🚑 **Get this seen now: urgent care or A&E.** The advice just above              applies: a bot can't assess this."
+            .to_string(),
+        Tier::Physio => escalation(&[]),
+    }
+}
+
 /// A warning-sign reply: the physio recommendation first, then the background.
 pub fn escalated_answer(signs: &[Sign], entry: &Entry) -> String {
     format!(

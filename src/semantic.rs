@@ -201,10 +201,11 @@ pub fn class_tier(class: usize) -> Option<Tier> {
     }
 }
 
-/// Trains both classifiers on the knowledge's examples, whose embeddings `vectors` must hold.
-pub fn train(
+/// Trains both classifiers on the knowledge's examples; `vector_of` gives an example's
+/// embedding (of its prepared text, see [`crate::prepared`]) and must know every example.
+pub fn train<'a>(
     kb: &KnowledgeBase,
-    vectors: &Vectors,
+    vector_of: &dyn Fn(&str) -> Option<&'a [f32]>,
     head_config: &TrainConfig,
     sign_config: &TrainConfig,
 ) -> Result<Trained, TrainError> {
@@ -214,12 +215,12 @@ pub fn train(
     let mut labels = Vec::new();
     for (i, e) in kb.entries.iter().enumerate() {
         for q in &e.questions {
-            feats.push(vectors.get(q).ok_or_else(|| missing(q))?);
+            feats.push(vector_of(q).ok_or_else(|| missing(q))?);
             labels.push(i);
         }
     }
     for t in &kb.none {
-        feats.push(vectors.get(t).ok_or_else(|| missing(t))?);
+        feats.push(vector_of(t).ok_or_else(|| missing(t))?);
         labels.push(none_class);
     }
     let head = Classifier::train(&feats, &labels, none_class + 1, head_config)?;
@@ -227,7 +228,7 @@ pub fn train(
     // Everything the head learnt from is a "no warning sign" example for the detector.
     let mut sign_labels = vec![0; feats.len()];
     for s in &kb.warning_signs {
-        feats.push(vectors.get(&s.text).ok_or_else(|| missing(&s.text))?);
+        feats.push(vector_of(&s.text).ok_or_else(|| missing(&s.text))?);
         sign_labels.push(tier_class(s.tier));
     }
     let signs = Classifier::train(&feats, &sign_labels, 4, sign_config)?;

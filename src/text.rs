@@ -66,6 +66,24 @@ pub fn fold_words(text: &str) -> Vec<String> {
     words(&fold(text))
 }
 
+/// Where `phrase` (folded words separated by single spaces: "cant catch my breath") starts in
+/// `words`. The one phrase scanner: the intent rules, the triage rules and their exclusions all
+/// read phrases this way.
+pub fn phrase_starts<'a>(words: &'a [String], phrase: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let len = phrase.split(' ').count();
+    (0..(words.len() + 1).saturating_sub(len)).filter(move |&i| {
+        phrase
+            .split(' ')
+            .zip(&words[i..i + len])
+            .all(|(p, w)| p == w)
+    })
+}
+
+/// Whether `phrase` (see [`phrase_starts`]) occurs in `words`.
+pub fn has_phrase(words: &[String], phrase: &str) -> bool {
+    phrase_starts(words, phrase).next().is_some()
+}
+
 /// Words that carry no topic on their own. Kept in code because they are English, not
 /// knowledge; words that matter to our answers ("before", "after", "long", "when", "why",
 /// "not") are deliberately absent.

@@ -172,9 +172,9 @@ fn ask_mode_table() {
         ("", None),
     ];
     for (text, want) in cases {
-        let r = engine.respond(text, Mode::Ask);
+        let r = engine.respond(&engine.prepare(text), Mode::Ask);
         let got = match &r.outcome {
-            Outcome::Answer { entry } => Some(engine.entry(*entry).id.as_str()),
+            Outcome::Answer { entry } => Some(entry.as_str()),
             _ => None,
         };
         assert_eq!(
@@ -192,11 +192,11 @@ fn ask_mode_table() {
 #[test]
 fn ask_mode_offers_did_you_mean_in_the_middle_band() {
     let engine = common::engine();
-    let r = engine.respond("doms", Mode::Ask);
+    let r = engine.respond(&engine.prepare("doms"), Mode::Ask);
     match &r.outcome {
         Outcome::Suggest { entries } => {
             assert!(!entries.is_empty() && entries.len() <= 3);
-            assert_eq!(engine.entry(entries[0]).id, "doms-rolling");
+            assert_eq!(entries[0], "doms-rolling");
             assert!(r.text.contains("Did you mean"));
         }
         other => panic!("expected suggestions, got {other:?}"),
@@ -206,7 +206,10 @@ fn ask_mode_offers_did_you_mean_in_the_middle_band() {
 #[test]
 fn declines_say_what_the_bot_can_answer() {
     let engine = common::engine();
-    let r = engine.respond("which gels are best for a marathon?", Mode::Ask);
+    let r = engine.respond(
+        &engine.prepare("which gels are best for a marathon?"),
+        Mode::Ask,
+    );
     assert!(!r.answered());
     assert!(r.text.contains("foam rolling"), "{}", r.text);
     assert!(
@@ -238,7 +241,7 @@ fn auto_mode_table() {
         ("how do I fix shin splints?", false),
     ];
     for (text, want) in cases {
-        let r = engine.respond(text, Mode::Auto);
+        let r = engine.respond(&engine.prepare(text), engine.auto());
         assert_eq!(
             r.answered(),
             *want,
@@ -286,18 +289,15 @@ fn triage_table() {
         ("warm up starts at 6:25 sharp", &[]),
     ];
     for (text, want) in cases {
-        assert_eq!(triage::assess(text), *want, "{text}");
+        assert_eq!(triage::assess(&fold_words(text)), *want, "{text}");
     }
 }
 
 #[test]
 fn warning_signs_lead_with_the_physio() {
     let engine = common::engine();
-    for mode in [Mode::Ask, Mode::Auto] {
-        let r = engine.respond(
-            "been rolling my ITB for a month and the outside of my knee is getting worse, roll harder?",
-            mode,
-        );
+    for mode in [Mode::Ask, engine.auto()] {
+        let r = engine.respond(&engine.prepare("been rolling my ITB for a month and the outside of my knee is getting worse, roll harder?"), mode);
         assert!(r.answered(), "{mode:?}");
         assert!(r.escalated());
         let first_line = r.text.lines().next().unwrap();
@@ -305,7 +305,7 @@ fn warning_signs_lead_with_the_physio() {
         assert!(r.text.contains("getting worse"), "names what it noticed");
     }
     // An ordinary answer still carries the physio prompt, but does not escalate.
-    let r = engine.respond("does rolling help DOMS?", Mode::Ask);
+    let r = engine.respond(&engine.prepare("does rolling help DOMS?"), Mode::Ask);
     assert!(!r.escalated());
     assert!(r.text.contains("see a physio"));
 }
@@ -367,8 +367,11 @@ fn nothing_sent_can_ping() {
     }
     // Messages that try to smuggle mentions get replies without any.
     let engine = common::engine();
-    for mode in [Mode::Ask, Mode::Auto] {
-        let r = engine.respond("@everyone does rolling break up scar tissue? <@&42>", mode);
+    for mode in [Mode::Ask, engine.auto()] {
+        let r = engine.respond(
+            &engine.prepare("@everyone does rolling break up scar tissue? <@&42>"),
+            mode,
+        );
         assert!(!pings(&r.text), "{}", r.text);
     }
 }
@@ -394,14 +397,14 @@ fn questions_for_other_members_get_no_auto_reply() {
         "can someone roll the finish banner up after?",
         "what time does the warm-up start on sunday?",
     ] {
-        let r = engine.respond(text, Mode::Auto);
+        let r = engine.respond(&engine.prepare(text), engine.auto());
         assert!(!r.answered(), "{text:?} -> {:?}", r.outcome);
     }
     // Asking the group about the science is still a question the bot can answer.
     assert!(engine
         .respond(
-            "does anyone know if foam rolling actually breaks up adhesions?",
-            Mode::Auto
+            &engine.prepare("does anyone know if foam rolling actually breaks up adhesions?"),
+            engine.auto()
         )
         .answered());
 }
@@ -430,9 +433,9 @@ fn triage_in_members_words() {
     ];
     for (text, sign) in cases {
         assert!(
-            triage::assess(text).contains(sign),
+            triage::assess(&fold_words(text)).contains(sign),
             "{text}: {:?}",
-            triage::assess(text)
+            triage::assess(&fold_words(text))
         );
     }
     for calm in [
@@ -441,9 +444,9 @@ fn triage_in_members_words() {
         "what if it gets worse later in the week?",
     ] {
         assert!(
-            triage::assess(calm).is_empty(),
+            triage::assess(&fold_words(calm)).is_empty(),
             "{calm}: {:?}",
-            triage::assess(calm)
+            triage::assess(&fold_words(calm))
         );
     }
 }
@@ -467,9 +470,9 @@ fn claims_versus_banter_in_ask_mode() {
             "fascia-adhesions-myth",
         ),
     ] {
-        let r = engine.respond(text, Mode::Ask);
-        let got = match r.outcome {
-            Outcome::Answer { entry } => engine.entry(entry).id.as_str(),
+        let r = engine.respond(&engine.prepare(text), Mode::Ask);
+        let got = match &r.outcome {
+            Outcome::Answer { entry } => entry.as_str(),
             _ => "(not answered)",
         };
         assert_eq!(got, entry, "{text}");
@@ -480,8 +483,18 @@ fn claims_versus_banter_in_ask_mode() {
         "warm ups are at the bandstand from now on",
         "the hill reps are brutal, doms incoming",
     ] {
-        assert!(!engine.respond(banter, Mode::Ask).answered(), "{banter}");
-        assert!(!engine.respond(banter, Mode::Auto).answered(), "{banter}");
+        assert!(
+            !engine
+                .respond(&engine.prepare(banter), Mode::Ask)
+                .answered(),
+            "{banter}"
+        );
+        assert!(
+            !engine
+                .respond(&engine.prepare(banter), engine.auto())
+                .answered(),
+            "{banter}"
+        );
     }
 }
 
@@ -514,12 +527,15 @@ fn short_replies_keep_the_prompt_and_the_safety_line() {
         ),
     ];
     for (q, last) in cases {
-        let r = engine.respond(q, Mode::Ask);
+        let r = engine.respond(&engine.prepare(q), Mode::Ask);
         assert!(r.text.chars().count() <= 250, "{}", r.text);
         assert!(r.text.lines().last().unwrap().contains(last), "{}", r.text);
         assert!(r.text.contains('…'), "the body was shortened: {}", r.text);
     }
-    let emergency = engine.respond("my chest went tight and heavy on the hill", Mode::Ask);
+    let emergency = engine.respond(
+        &engine.prepare("my chest went tight and heavy on the hill"),
+        Mode::Ask,
+    );
     assert!(emergency
         .text
         .starts_with("🚨 **Call emergency services now"));

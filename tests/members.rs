@@ -40,10 +40,10 @@ fn members_messages_in_ask_and_auto_mode() {
     let (mut on_ok, mut red_ok, mut quiet_ok, mut auto_hits, mut auto_wrong, mut auto_noise) =
         (0, 0, 0, 0, 0, 0);
     for c in &cases {
-        let ask = engine.respond(&c.text, Mode::Ask);
-        let auto = engine.respond(&c.text, Mode::Auto);
-        let entry = |r: &runclub_bot::Response| match r.outcome {
-            Outcome::Answer { entry } => Some(engine.entry(entry).id.clone()),
+        let ask = engine.respond(&engine.prepare(&c.text), Mode::Ask);
+        let auto = engine.respond(&engine.prepare(&c.text), engine.auto());
+        let entry = |r: &runclub_bot::Response| match &r.outcome {
+            Outcome::Answer { entry } => Some(entry.to_string()),
             _ => None,
         };
         match c.kind.as_str() {

@@ -152,10 +152,10 @@ fn held_out_member_messages() {
         (0, 0, 0, 0, 0, 0);
     let (mut auto_replies, mut auto_ok, mut chatter_replies) = (0, 0, 0);
     for c in &cases {
-        let ask = engine.respond(&c.text, Mode::Ask);
-        let auto = engine.respond(&c.text, Mode::Auto);
-        let answered_entry = |r: &runclub_bot::Response| match r.outcome {
-            Outcome::Answer { entry } => Some(engine.entry(entry).id.clone()),
+        let ask = engine.respond(&engine.prepare(&c.text), Mode::Ask);
+        let auto = engine.respond(&engine.prepare(&c.text), engine.auto());
+        let answered_entry = |r: &runclub_bot::Response| match &r.outcome {
+            Outcome::Answer { entry } => Some(entry.to_string()),
             _ => None,
         };
         if auto.answered() {
@@ -283,7 +283,7 @@ fn banter_gets_no_safety_reply_and_emergencies_always_do() {
         ),
     ];
     for (text, safety) in cases {
-        let r = engine.respond(text, Mode::Auto);
+        let r = engine.respond(&engine.prepare(text), engine.auto());
         let got = matches!(r.outcome, Outcome::Safety { tier } if tier >= Tier::Urgent);
         assert_eq!(got, safety, "{text}: {:?}", r.outcome);
     }

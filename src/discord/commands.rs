@@ -68,7 +68,10 @@ async fn answer(ctx: Context<'_>, kind: &'static str, question: &str) -> Result<
             // thread wake-up on every answer, measured by the transport bench).
             Ok::<_, Error>(tokio::task::block_in_place(|| {
                 let t = std::time::Instant::now();
-                (engine.respond(question, Mode::Ask), t.elapsed())
+                (
+                    engine.respond(&engine.prepare(question), Mode::Ask),
+                    t.elapsed(),
+                )
             }))
         };
         tokio::pin!(work);
@@ -80,9 +83,9 @@ async fn answer(ctx: Context<'_>, kind: &'static str, question: &str) -> Result<
                 work.await?
             }
         };
-        record(&engine, &r);
+        record(&r);
         send(ctx, &engine, &r).await?;
-        remember(ctx, &engine, &r, question);
+        remember(ctx, &r, question);
         // The engine's own time, so that slow answers can be told from a slow Discord.
         tracing::info!(engine_us = engine_time.as_micros() as u64, "replied");
         Ok(())
@@ -91,10 +94,10 @@ async fn answer(ctx: Context<'_>, kind: &'static str, question: &str) -> Result<
     .await
 }
 
-fn record(engine: &Engine, r: &Response) {
+fn record(r: &Response) {
     let span = tracing::Span::current();
-    if let Some(best) = r.best {
-        span.record("entry", engine.entry(best).id.as_str());
+    if let Some(best) = &r.best {
+        span.record("entry", best.as_str());
     }
     span.record("score", r.confidence);
     let outcome = match r.outcome {
@@ -109,14 +112,14 @@ fn record(engine: &Engine, r: &Response) {
 
 /// Counts an answer for `/faq stats`, or keeps a question the bot could not answer: queued
 /// for the stats writer, after the reply is out, so it never delays or costs a member an answer.
-fn remember(ctx: Context<'_>, engine: &Engine, r: &Response, question: &str) {
+fn remember(ctx: Context<'_>, r: &Response, question: &str) {
     let Some(guild) = ctx.guild_id() else {
         return;
     };
     let event = match &r.outcome {
         Outcome::Answer { entry } => StatEvent::Answered {
             guild: guild.get(),
-            entry: engine.entry(*entry).id.clone(),
+            entry: entry.clone(),
         },
         Outcome::Safety { .. } => return,
         _ if question.trim().is_empty() => return,
@@ -134,14 +137,12 @@ async fn send(ctx: Context<'_>, engine: &Engine, r: &Response) -> Result<(), Err
         .content(r.text.clone())
         .allowed_mentions(no_mentions());
     let reply = match &r.outcome {
-        Outcome::Answer { entry } => base.components(vec![vote_buttons(&engine.entry(*entry).id)]),
+        Outcome::Answer { entry } => base.components(vec![vote_buttons(entry)]),
         Outcome::Suggest { entries } => {
             let buttons = entries
                 .iter()
-                .map(|&i| {
-                    let e = engine.entry(i);
-                    show_button(&e.id, &e.title)
-                })
+                .filter_map(|id| engine.knowledge().entry(id))
+                .map(|e| show_button(&e.id, &e.title))
                 .collect();
             base.ephemeral(true)
                 .components(vec![serenity::CreateActionRow::Buttons(buttons)])
@@ -162,7 +163,9 @@ async fn autocomplete_topic(
     let choices = engine
         .search_titles(partial, MAX_CHOICES)
         .into_iter()
-        .map(|e| serenity::AutocompleteChoice::new(cut(&e.title, CHOICE_NAME_MAX), e.id.clone()))
+        .map(|e| {
+            serenity::AutocompleteChoice::new(cut(&e.title, CHOICE_NAME_MAX), e.id.to_string())
+        })
         .collect();
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
@@ -176,21 +179,22 @@ pub async fn topic(
     name: String,
 ) -> Result<(), Error> {
     let engine = ctx.data().engine();
-    match engine.render_entry(&name) {
-        Some(text) => {
-            tracing::info!(entry = %name, "topic shown");
+    match engine.knowledge().entry(&name) {
+        Some(entry) => {
+            tracing::info!(entry = %entry.id, "topic shown");
+            let text = engine.render_entry(&entry.id).unwrap_or_default();
             ctx.send(
                 CreateReply::default()
                     .content(text)
                     .allowed_mentions(no_mentions())
-                    .components(vec![vote_buttons(&name)]),
+                    .components(vec![vote_buttons(&entry.id)]),
             )
             .await?;
             // Counted after the reply, off its path, like every other answer.
             if let Some(guild) = ctx.guild_id() {
                 ctx.data().record_stat(StatEvent::Answered {
                     guild: guild.get(),
-                    entry: name,
+                    entry: entry.id.clone(),
                 });
             }
             Ok(())
@@ -261,11 +265,13 @@ pub async fn on_show_button(
         entry = entry_id,
     );
     async move {
-        let found = engine.render_entry(entry_id);
-        let message = match &found {
-            Some(text) => serenity::CreateInteractionResponseMessage::new()
-                .content(text.clone())
-                .components(vec![vote_buttons(entry_id)]),
+        // The id comes from a button posted earlier: it names an entry only if this knowledge
+        // still has it.
+        let found = engine.knowledge().entry(entry_id);
+        let message = match found {
+            Some(entry) => serenity::CreateInteractionResponseMessage::new()
+                .content(engine.render_entry(&entry.id).unwrap_or_default())
+                .components(vec![vote_buttons(&entry.id)]),
             None => serenity::CreateInteractionResponseMessage::new()
                 .content("That answer is no longer in my knowledge: try `/topics`.")
                 .ephemeral(true),
@@ -275,10 +281,10 @@ pub async fn on_show_button(
             .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
             .await?;
         tracing::info!("replied");
-        if let (Some(_), Some(guild)) = (&found, interaction.guild_id) {
+        if let (Some(entry), Some(guild)) = (found, interaction.guild_id) {
             state.record_stat(StatEvent::Answered {
                 guild: guild.get(),
-                entry: entry_id.to_string(),
+                entry: entry.id.clone(),
             });
         }
         Ok(())

@@ -1,13 +1,15 @@
-//! Channel messages (auto replies) and the feedback buttons. The decision itself is
-//! [`crate::autoreply::decide`]; this module only gathers the facts and carries it out.
+//! Channel messages (auto replies) and the feedback buttons. The decision itself is made in
+//! [`crate::autoreply`] (through [`super::pipeline`]); this module only gathers the facts and
+//! carries it out.
 
 use poise::serenity_prelude as serenity;
 use tracing::Instrument;
 
 use super::outgoing::{no_mentions, vote_buttons};
-use super::pipeline::{auto_decision, Claim};
+use super::pipeline::auto_decision;
 use super::{BotState, Error};
-use crate::autoreply::{Decision, Incoming};
+use crate::autoreply::{Claim, Decision, Incoming};
+use crate::engine::Target;
 use crate::settings::{AutoOutcome, StatEvent, Vote};
 
 /// A member's message in a server channel: maybe an auto reply.
@@ -47,7 +49,9 @@ pub async fn on_message(
         author_roles: &roles,
         content: &msg.content,
     };
-    let (decision, _) = auto_decision(ctx, state, &settings, incoming, Claim::Yes).await;
+    let decision = auto_decision(ctx, state, &settings, incoming, Claim::Yes)
+        .await
+        .decision;
     let channel = msg.channel_id.get();
     let span = tracing::info_span!(
         "auto_reply",
@@ -56,10 +60,10 @@ pub async fn on_message(
         entry = tracing::field::Empty,
         score = tracing::field::Empty,
     );
-    // A reply, or a shadow "would reply", names the entry in the span.
-    let note = |entry: &str, score: f32| {
+    // A reply, or a shadow "would reply", names what it is about in the span.
+    let note = |target: &Target, score: f32| {
         tracing::Span::current()
-            .record("entry", entry)
+            .record("entry", tracing::field::display(target))
             .record("score", score);
     };
     // What became of the message, for `/faq stats`: counted last, once the bot is done with it.
@@ -71,7 +75,7 @@ pub async fn on_message(
     };
     async move {
         match decision {
-            Decision::Reply { response, entry } => {
+            Decision::Reply { response, target } => {
                 // A replayed MESSAGE_CREATE (after a reconnect) must not get a second reply. A
                 // store that can't say is no reason to leave a member unanswered.
                 match store.claim_message(msg.id.get()) {
@@ -82,18 +86,16 @@ pub async fn on_message(
                     }
                     Err(e) => tracing::warn!("cannot record the reply, replying anyway: {e}"),
                 }
-                note(&entry, response.confidence);
+                note(&target, response.confidence);
                 let reply = serenity::CreateMessage::new()
                     .content(response.text.clone())
                     .reference_message(msg)
                     .allowed_mentions(no_mentions());
                 // Safety replies carry no feedback buttons: there is nothing to vote on.
-                let reply = if response.answered() && !entry.starts_with("safety-") {
-                    reply.components(vec![vote_buttons(&entry)])
-                } else {
-                    reply
+                let reply = match &target {
+                    Target::Entry(entry) => reply.components(vec![vote_buttons(entry)]),
+                    Target::Safety(_) => reply,
                 };
-                let safety = entry.starts_with("safety-");
                 if !send_with_retries(ctx, msg.channel_id, reply).await {
                     count(AutoOutcome::SendFailed);
                     return Ok(());
@@ -103,20 +105,21 @@ pub async fn on_message(
                     "auto replied"
                 );
                 // Bookkeeping after the reply and off its path: it never costs a member an answer.
-                if safety {
-                    count(AutoOutcome::SafetyReply);
-                } else {
-                    count(AutoOutcome::Replied);
-                    state.record_stat(StatEvent::Answered {
-                        guild: guild.get(),
-                        entry,
-                    });
+                match target {
+                    Target::Safety(_) => count(AutoOutcome::SafetyReply),
+                    Target::Entry(entry) => {
+                        count(AutoOutcome::Replied);
+                        state.record_stat(StatEvent::Answered {
+                            guild: guild.get(),
+                            entry,
+                        });
+                    }
                 }
             }
-            Decision::Shadow { response, entry } => {
-                note(&entry, response.confidence);
+            Decision::Shadow { response, target } => {
+                note(&target, response.confidence);
                 count(AutoOutcome::WouldReply);
-                store.record_shadow(guild.get(), channel, Some(&entry), response.confidence, true, "would reply")?;
+                store.record_shadow(guild.get(), channel, &target, response.confidence, true, "would reply")?;
                 tracing::info!("shadow mode: would have replied");
             }
             Decision::Skip { reason, response } => {

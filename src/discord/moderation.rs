@@ -6,11 +6,13 @@
 use poise::serenity_prelude as serenity;
 
 use super::outgoing::private as say;
-use super::pipeline::{auto_decision, Claim};
+use super::pipeline::{auto_decision, AutoDecision};
 use super::{Context, Error};
-use crate::autoreply::{Decision, Incoming};
+use crate::autoreply::{Claim, Decision, Incoming};
+use crate::engine::Target;
 use crate::reply;
 use crate::settings::{Cooldowns, Sensitivity, Store};
+use crate::triage::Tier;
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
 pub enum Level {
@@ -320,7 +322,6 @@ pub async fn test(
         return Ok(());
     };
     let settings = store.settings(guild)?;
-    let engine = ctx.data().engine();
     // The moderator's message goes through exactly what a member's would (as someone with no
     // ignored role), without starting any cooldown.
     let incoming = Incoming {
@@ -334,7 +335,12 @@ pub async fn test(
         author_roles: &[],
         content: &message,
     };
-    let (decision, threshold) = auto_decision(
+    // One engine snapshot for the decision and everything said about it, whatever reloads.
+    let AutoDecision {
+        decision,
+        threshold,
+        engine,
+    } = auto_decision(
         ctx.serenity_context(),
         ctx.data(),
         &settings,
@@ -343,21 +349,40 @@ pub async fn test(
     )
     .await;
     let text = match &decision {
-        Decision::Reply { response, entry } | Decision::Shadow { response, entry } => format!(
-            "**Yes**: this would get an auto reply{} with `{entry}` (confidence {:.2}, threshold {threshold:.2}){}.",
-            if matches!(decision, Decision::Shadow { .. }) { " (recorded only: shadow mode is on)" } else { "" },
-            response.confidence,
-            match response.tier {
-                Some(crate::triage::Tier::Emergency) => ", and it is the emergency advice",
-                Some(crate::triage::Tier::Urgent) => ", and it is the same-day-care advice",
-                Some(crate::triage::Tier::Physio) => ", leading with the physio recommendation",
-                None => "",
-            },
-        ),
+        Decision::Reply { response, target } | Decision::Shadow { response, target } => {
+            let what = match target {
+                Target::Entry(id) => format!(
+                    "with `{id}`{} (confidence {:.2}, threshold {threshold:.2}){}",
+                    engine
+                        .knowledge()
+                        .entry(id)
+                        .map(|e| format!(" ({})", reply::escape_markdown(&e.title)))
+                        .unwrap_or_default(),
+                    response.confidence,
+                    if response.tier == Some(Tier::Physio) {
+                        ", leading with the physio recommendation"
+                    } else {
+                        ""
+                    }
+                ),
+                Target::Safety(Tier::Emergency) => "with the emergency advice".to_string(),
+                Target::Safety(_) => "with the advice to get seen now".to_string(),
+            };
+            let shadow = if matches!(decision, Decision::Shadow { .. }) {
+                " (recorded only: shadow mode is on)"
+            } else {
+                ""
+            };
+            format!("**Yes**: this would get an auto reply{shadow} {what}.")
+        }
         Decision::Skip { reason, response } => {
             let best = response
                 .as_ref()
-                .and_then(|r| r.best.map(|b| format!(" Best match: `{}` (confidence {:.2}).", engine.entry(b).id, r.confidence)))
+                .and_then(|r| {
+                    r.best
+                        .as_ref()
+                        .map(|b| format!(" Best match: `{b}` (confidence {:.2}).", r.confidence))
+                })
                 .unwrap_or_default();
             format!("**No**: {reason}.{best}")
         }

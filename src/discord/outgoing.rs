@@ -4,6 +4,7 @@
 
 use poise::serenity_prelude as serenity;
 
+use crate::knowledge::EntryId;
 use crate::reply;
 use crate::settings::Vote;
 
@@ -75,22 +76,26 @@ impl ButtonId {
 }
 
 /// The "Helpful" / "Not helpful" row under an answer.
-pub fn vote_buttons(entry_id: &str) -> serenity::CreateActionRow {
+pub fn vote_buttons(entry_id: &EntryId) -> serenity::CreateActionRow {
     serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(ButtonId::Vote(entry_id.into(), Vote::Helpful).custom_id())
-            .label("Helpful")
-            .emoji('👍')
-            .style(serenity::ButtonStyle::Secondary),
-        serenity::CreateButton::new(ButtonId::Vote(entry_id.into(), Vote::NotHelpful).custom_id())
-            .label("Not helpful")
-            .emoji('👎')
-            .style(serenity::ButtonStyle::Secondary),
+        serenity::CreateButton::new(
+            ButtonId::Vote(entry_id.to_string(), Vote::Helpful).custom_id(),
+        )
+        .label("Helpful")
+        .emoji('👍')
+        .style(serenity::ButtonStyle::Secondary),
+        serenity::CreateButton::new(
+            ButtonId::Vote(entry_id.to_string(), Vote::NotHelpful).custom_id(),
+        )
+        .label("Not helpful")
+        .emoji('👎')
+        .style(serenity::ButtonStyle::Secondary),
     ])
 }
 
 /// A "did you mean" button for an entry.
-pub fn show_button(entry_id: &str, title: &str) -> serenity::CreateButton {
-    serenity::CreateButton::new(ButtonId::Show(entry_id.into()).custom_id())
+pub fn show_button(entry_id: &EntryId, title: &str) -> serenity::CreateButton {
+    serenity::CreateButton::new(ButtonId::Show(entry_id.to_string()).custom_id())
         .label(cut(title, BUTTON_LABEL_MAX))
         .style(serenity::ButtonStyle::Secondary)
 }

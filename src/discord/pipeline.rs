@@ -4,31 +4,36 @@
 
 use poise::serenity_prelude as serenity;
 
+use std::sync::Arc;
+
 use super::BotState;
-use crate::autoreply::{self, Decision, Incoming};
+use crate::autoreply::{self, Claim, Decision, Incoming};
+use crate::engine::Engine;
 
 /// How long a channel message may wait for an engine slot before its auto reply is shed.
 pub const AUTO_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Whether a reply decided on starts the cooldowns (a real message) or not (`/autoreply test`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Claim {
-    Yes,
-    No,
+/// One auto-reply decision with the engine snapshot it was made on: everything the handler
+/// shows or posts about it comes from that one snapshot, whatever reloads meanwhile.
+pub struct AutoDecision {
+    pub decision: Decision,
+    /// The confidence the server's sensitivity asks for.
+    pub threshold: f32,
+    pub engine: Arc<Engine>,
 }
 
 /// The one auto-reply pipeline, run by every channel message and by `/autoreply test`, so the
 /// test can never disagree with what the bot does: thread parent, threshold from the server's
-/// sensitivity, guards, the engine's decision, cooldowns. With [`Claim::Yes`] a reply's
-/// cooldowns are checked and claimed in one step under one lock: serenity runs events
-/// concurrently, and two messages checked before either is recorded would both be answered.
+/// sensitivity, then [`AutoReplies::decide`](crate::autoreply::AutoReplies::decide): guards
+/// and the engine with no lock held, then the cooldowns checked (and with [`Claim::Yes`]
+/// claimed) in one step under a lock held for microseconds.
 pub async fn auto_decision(
     ctx: &serenity::Context,
     state: &BotState,
     settings: &crate::settings::GuildSettings,
     mut incoming: Incoming<'_>,
     claim: Claim,
-) -> (Decision, f32) {
+) -> AutoDecision {
     let channel = incoming.channel;
     // Inside a thread, the bot looks at the thread's parent channel's settings.
     if !settings.channels.contains(&channel) {
@@ -40,6 +45,11 @@ pub async fn auto_decision(
         state.config.matcher.auto_answer,
         settings.sensitivity,
     );
+    let done = |decision| AutoDecision {
+        decision,
+        threshold,
+        engine: engine.clone(),
+    };
     // A member's message waits its turn for an engine slot, but not for long: under a load the
     // cores can't keep up with, auto replies give way to questions put to the bot, which wait
     // as long as it takes. `/autoreply test` waits too.
@@ -48,11 +58,10 @@ pub async fn auto_decision(
             Ok(Ok(slot)) => slot,
             _ => {
                 tracing::info!("busy: auto reply shed");
-                let skip = Decision::Skip {
+                return done(Decision::Skip {
                     reason: autoreply::Skip::Busy,
                     response: None,
-                };
-                return (skip, threshold);
+                });
             }
         },
         Claim::No => state
@@ -64,19 +73,12 @@ pub async fn auto_decision(
     let now = tokio::time::Instant::now().into_std();
     // The engine takes ~10 ms of CPU: this worker steps aside (block_in_place; the runtime is
     // multi-threaded) so the gateway and other events keep moving meanwhile.
-    let d = tokio::task::block_in_place(|| {
-        let mut cooldowns = state.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
-        let d = autoreply::decide(&incoming, settings, &engine, threshold, &cooldowns, now);
-        if claim == Claim::Yes {
-            if let Decision::Reply { entry, .. } | Decision::Shadow { entry, .. } = &d {
-                // A reply implies a server: `decide` skips direct messages first.
-                let guild = incoming.guild.unwrap_or_default();
-                cooldowns.record(guild, channel, incoming.author, entry, now);
-            }
-        }
-        d
+    let decision = tokio::task::block_in_place(|| {
+        state
+            .autoreplies
+            .decide(&incoming, settings, &engine, threshold, claim, now)
     });
-    (d, threshold)
+    done(decision)
 }
 
 /// The parent channel of a thread (None for a channel that is not a thread), cached.

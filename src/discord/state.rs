@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use crate::autoreply::CooldownTracker;
+use crate::autoreply::AutoReplies;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::settings::{StatEvent, StatsWriter, Store};
@@ -23,8 +23,8 @@ pub struct BotState {
     /// Answer counts and unanswered questions, written off the reply path (None without a
     /// store).
     stats: Option<StatsWriter>,
-    /// Last auto replies, for cooldowns. Locked only for in-memory reads and writes.
-    pub cooldowns: Mutex<CooldownTracker>,
+    /// Last auto replies, for cooldowns; the decisions themselves run outside its lock.
+    pub autoreplies: AutoReplies,
     /// One permit per core for running the engine: answers queue for a core instead of all
     /// running at once and all finishing late, and auto replies, which take a permit only if
     /// one is free, give way to questions put to the bot.
@@ -74,7 +74,7 @@ impl BotState {
             config,
             store,
             stats,
-            cooldowns: Mutex::new(CooldownTracker::default()),
+            autoreplies: AutoReplies::default(),
             engine_slots: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, |n| n.get()),
             ),
@@ -138,7 +138,8 @@ impl BotState {
         }
     }
 
-    /// The engine to answer with (a snapshot: a reload does not change it under a reply).
+    /// The engine to answer with: a snapshot, taken once per command or message and carried
+    /// with its outcome, so a reload does not change it under a reply.
     pub fn engine(&self) -> Arc<Engine> {
         self.engine
             .read()

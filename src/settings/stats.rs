@@ -22,7 +22,7 @@ pub const BATCH_WINDOW: Duration = Duration::from_millis(500);
 pub enum StatEvent {
     Answered {
         guild: u64,
-        entry: String,
+        entry: crate::knowledge::EntryId,
     },
     Unanswered {
         guild: u64,

@@ -137,9 +137,18 @@ pub struct Store {
     conn: Mutex<Connection>,
     path: PathBuf,
     /// Settings by server, read once and kept: every channel message in a server with auto
-    /// replies needs them. Every write of a server's settings goes through `update` or
-    /// `toggle`, which drop its entry, so the cache can't go stale. Locked only for map access.
-    cache: Mutex<std::collections::HashMap<u64, GuildSettings>>,
+    /// replies needs them. Locked only for map access.
+    cache: Mutex<SettingsCache>,
+}
+
+/// The settings cache and its generation. Every write of a server's settings goes through
+/// `update` or `toggle`, which drop its entry and bump the generation after the write has
+/// committed. A reader that missed the cache keeps what it read only if no write came between
+/// its read and its insert: otherwise it could put back settings a moderator had just changed.
+#[derive(Debug, Default)]
+struct SettingsCache {
+    by_guild: std::collections::HashMap<u64, GuildSettings>,
+    generation: u64,
 }
 
 fn now() -> i64 {
@@ -219,16 +228,42 @@ impl Store {
 
     /// A server's settings (defaults if it never changed any), from memory after the first read.
     pub fn settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
-        if let Some(s) = self.cached().get(&guild) {
-            return Ok(s.clone());
-        }
+        self.settings_between(guild, || {})
+    }
+
+    /// [`settings`](Self::settings), running `between` after a cache miss's read and before its
+    /// insert: where a write may land (a test makes one land there).
+    fn settings_between(
+        &self,
+        guild: u64,
+        between: impl FnOnce(),
+    ) -> Result<GuildSettings, StoreError> {
+        let generation = {
+            let cache = self.cached();
+            if let Some(s) = cache.by_guild.get(&guild) {
+                return Ok(s.clone());
+            }
+            cache.generation
+        };
         let s = self.read_settings(guild)?;
-        self.cached().insert(guild, s.clone());
+        between();
+        let mut cache = self.cached();
+        if cache.generation == generation {
+            cache.by_guild.insert(guild, s.clone());
+        }
         Ok(s)
     }
 
-    fn cached(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, GuildSettings>> {
+    fn cached(&self) -> std::sync::MutexGuard<'_, SettingsCache> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// After a write of `guild`'s settings: its cached copy is dropped, and readers that read
+    /// before the write don't put theirs back.
+    fn invalidate(&self, guild: u64) {
+        let mut cache = self.cached();
+        cache.by_guild.remove(&guild);
+        cache.generation += 1;
     }
 
     fn read_settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
@@ -356,7 +391,7 @@ impl Store {
         let conn = self.conn();
         Self::ensure_guild(&conn, guild)?;
         conn.execute(sql, params)?;
-        self.cached().remove(&guild);
+        self.invalidate(guild);
         Ok(())
     }
 
@@ -378,7 +413,7 @@ impl Store {
             format!("DELETE FROM {table} WHERE guild_id = ?1 AND {column} = ?2")
         };
         let changed = conn.execute(&sql, params![guild as i64, id as i64])? > 0;
-        self.cached().remove(&guild);
+        self.invalidate(guild);
         Ok(changed)
     }
 
@@ -442,7 +477,7 @@ impl Store {
                     tx.execute(
                         "INSERT INTO answers (guild_id, entry_id, count) VALUES (?1, ?2, 1)
                          ON CONFLICT (guild_id, entry_id) DO UPDATE SET count = count + 1",
-                        params![*guild as i64, entry],
+                        params![*guild as i64, entry.as_str()],
                     )?;
                 }
                 super::StatEvent::Auto { guild, outcome } => {
@@ -483,12 +518,13 @@ impl Store {
         Ok(())
     }
 
-    /// Records a shadow-mode decision: what the bot would have done, without the message text.
+    /// Records a shadow-mode decision: what the bot would have replied about, without the
+    /// message text.
     pub fn record_shadow(
         &self,
         guild: u64,
         channel: u64,
-        entry: Option<&str>,
+        target: &crate::engine::Target,
         confidence: f32,
         would_reply: bool,
         reason: &str,
@@ -496,7 +532,7 @@ impl Store {
         self.conn().execute(
             "INSERT INTO shadow_log (guild_id, channel_id, entry_id, confidence, would_reply, reason, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![guild as i64, channel as i64, entry, confidence, would_reply, reason, now()],
+            params![guild as i64, channel as i64, target.to_string(), confidence, would_reply, reason, now()],
         )?;
         Ok(())
     }
@@ -617,6 +653,29 @@ mod tests {
     }
 
     /// Settings are served from memory, and a change is seen at once.
+    /// A reader that missed the cache, read the old settings, and lost the race to a
+    /// moderator's change must not put the old settings back: the bot would then ignore a
+    /// change the moderator was told was saved.
+    #[test]
+    fn a_change_racing_a_cache_miss_is_not_lost() {
+        let dir = temp("race");
+        let store = Store::open(&dir).unwrap();
+        let read = store
+            .settings_between(5, || {
+                store.set_channel(5, 50, true).unwrap();
+            })
+            .unwrap();
+        assert!(
+            read.channels.is_empty(),
+            "the racing reader saw the old row"
+        );
+        assert_eq!(
+            store.settings(5).unwrap().channels,
+            vec![50],
+            "the change the moderator made is what the bot now reads"
+        );
+    }
+
     #[test]
     fn cached_settings_follow_every_change() {
         let dir = temp("cache");
