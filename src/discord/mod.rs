@@ -1,21 +1,31 @@
-//! The Discord adapter: builds the serenity client (with poise for commands), routes events to
-//! small handlers, registers commands, and runs until a shutdown future resolves. It only
-//! translates between Discord and the engine; every decision lives in the pure core.
+//! The Discord adapter's router: builds the serenity client (with poise for commands), routes
+//! events to small handlers, and runs until a shutdown future resolves. It only translates
+//! between Discord and the engine; every decision lives in the pure core.
+//!
+//! - [`commands`]: member commands (`/ask`, `/topic`, `/topics`, `/about`, the context menu).
+//! - [`moderation`]: `/autoreply ...` and `/faq stats`, behind one moderator check.
+//! - [`messages`]: channel messages (auto replies) and the feedback buttons.
+//! - [`pipeline`]: the auto-reply decision's inputs, gathered for messages and `/autoreply test`.
+//! - [`outgoing`]: what every reply is sent with: no mentions, length caps, typed button ids.
+//! - `registration`: command registration, skipped when nothing changed.
+//! - [`health`]: the heartbeat file and the `health` check.
 
 pub mod commands;
+pub mod health;
 pub mod messages;
 pub mod moderation;
 pub mod outgoing;
 pub mod pipeline;
+mod registration;
 mod state;
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 
+pub use health::{health, heartbeat_path, HEARTBEAT_EVERY, HEARTBEAT_MAX_AGE};
 pub use state::{BotState, Token};
 
 pub type Error = anyhow::Error;
@@ -34,9 +44,6 @@ pub type Context<'a> = poise::Context<'a, Arc<BotState>, Error>;
 
 /// How long shards get to close after SIGTERM or Ctrl-C.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// How often the heartbeat file is refreshed, and how old it may be for `health` to pass.
-pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
-pub const HEARTBEAT_MAX_AGE: Duration = Duration::from_secs(60);
 
 /// The gateway intents the bot asks for: guilds (channels and threads, for the thread parent
 /// lookup), and server messages with their content for auto replies. Slash commands and
@@ -84,7 +91,7 @@ pub async fn build_client(
                 let defs = poise::builtins::create_application_commands(&framework.options().commands);
                 let (ctx, application) = (ctx.clone(), ready.application.id);
                 tokio::spawn(async move {
-                    register_commands(&ctx, &setup_config, application, defs).await;
+                    registration::register_commands(&ctx, &setup_config, application, defs).await;
                 });
                 Ok(setup_state)
             })
@@ -244,7 +251,10 @@ async fn run_client(
 ) -> anyhow::Result<()> {
     let mut client = build_client(config, token, state, intents).await?;
     let manager = client.shard_manager.clone();
-    let heartbeat = tokio::spawn(heartbeat_loop(manager.clone(), config.data_dir.clone()));
+    let heartbeat = tokio::spawn(health::heartbeat_loop(
+        manager.clone(),
+        config.data_dir.clone(),
+    ));
     let start = client.start();
     tokio::pin!(start);
     let result = tokio::select! {
@@ -377,125 +387,4 @@ async fn on_error(error: poise::FrameworkError<'_, Arc<BotState>, Error>) {
             }
         }
     }
-}
-
-/// Registers the commands, but only when their definitions (or the target) changed since the
-/// last successful registration: Discord limits command creations per day, and a bot that
-/// restarts often must not burn them. The last registration is remembered in the data dir.
-async fn register_commands(
-    ctx: &serenity::Context,
-    config: &crate::Config,
-    application: serenity::ApplicationId,
-    defs: Vec<serenity::CreateCommand>,
-) {
-    let scope = match config.discord.dev_guild_id {
-        Some(g) => format!("guild {g}"),
-        None => "global".to_string(),
-    };
-    let fingerprint = match serde_json::to_string(&defs) {
-        Ok(json) => format!("application {application}, {scope}\n{json}"),
-        Err(e) => {
-            tracing::warn!("cannot serialise command definitions: {e}");
-            String::new()
-        }
-    };
-    let path = registration_path(&config.data_dir);
-    if !fingerprint.is_empty()
-        && std::fs::read_to_string(&path).ok().as_deref() == Some(fingerprint.as_str())
-    {
-        tracing::info!(%scope, "commands unchanged since the last registration; not registering");
-        return;
-    }
-    let result = match config.discord.dev_guild_id {
-        Some(g) => serenity::GuildId::new(g)
-            .set_commands(ctx, defs)
-            .await
-            .map(|c| c.len()),
-        None => serenity::Command::set_global_commands(ctx, defs)
-            .await
-            .map(|c| c.len()),
-    };
-    match result {
-        Ok(n) => {
-            tracing::info!(%scope, commands = n, "commands registered");
-            if let Err(e) = write_atomically(&path, &fingerprint) {
-                tracing::warn!(
-                    "registered, but cannot remember it in {}: {e}",
-                    path.display()
-                );
-            }
-        }
-        Err(e) => {
-            tracing::error!(%scope, "command registration failed (the previous commands stay): {e}")
-        }
-    }
-}
-
-fn registration_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("registered-commands.txt")
-}
-
-pub fn heartbeat_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("heartbeat")
-}
-
-/// Writes via a temporary file and a rename, so a crash never leaves half a file.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(tmp, path)
-}
-
-/// Every [`HEARTBEAT_EVERY`], records whether a shard is connected, for `runclub-bot health`
-/// (the Docker HEALTHCHECK).
-async fn heartbeat_loop(manager: Arc<serenity::ShardManager>, data_dir: PathBuf) {
-    let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
-    loop {
-        tick.tick().await;
-        let connected = manager
-            .runners
-            .lock()
-            .await
-            .values()
-            .any(|r| r.stage == serenity::ConnectionStage::Connected);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let line = format!(
-            "{} {now}\n",
-            if connected { "connected" } else { "connecting" }
-        );
-        if let Err(e) = write_atomically(&heartbeat_path(&data_dir), &line) {
-            tracing::warn!("cannot write the heartbeat file: {e}");
-        }
-    }
-}
-
-/// The `health` check: the heartbeat is recent and says connected.
-pub fn health(data_dir: &Path) -> Result<String, String> {
-    let path = heartbeat_path(data_dir);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("no heartbeat at {}: {e}", path.display()))?;
-    let mut parts = text.split_whitespace();
-    let status = parts.next().unwrap_or("");
-    let at: u64 = parts
-        .next()
-        .and_then(|t| t.parse().ok())
-        .ok_or("malformed heartbeat file")?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let age = now.saturating_sub(at);
-    if age > HEARTBEAT_MAX_AGE.as_secs() {
-        return Err(format!(
-            "heartbeat is {age}s old: the bot is not running or is stuck"
-        ));
-    }
-    if status != "connected" {
-        return Err(format!("not connected to Discord ({status}, {age}s ago)"));
-    }
-    Ok(format!("connected ({age}s ago)"))
 }
