@@ -353,6 +353,10 @@ async fn on_event(
     Ok(())
 }
 
+/// What a member is told when a command fails for a reason that is not theirs.
+const SOMETHING_WRONG: &str =
+    "Sorry, something went wrong answering that. Please try again in a moment.";
+
 /// One handler for every error: a log line for the operator, a short private note for the
 /// member.
 async fn on_error(error: poise::FrameworkError<'_, Arc<BotState>, Error>) {
@@ -363,17 +367,21 @@ async fn on_error(error: poise::FrameworkError<'_, Arc<BotState>, Error>) {
             // moderator as it is: the change was not saved.
             let text = match error.downcast_ref::<crate::settings::StoreError>() {
                 Some(e) => format!("Sorry, that couldn't be saved, so nothing changed: {e}"),
-                None => "Sorry, something went wrong answering that. Please try again in a moment."
-                    .to_string(),
+                None => SOMETHING_WRONG.to_string(),
             };
-            let _ = ctx
-                .send(
-                    poise::CreateReply::default()
-                        .content(crate::reply::truncate(&text, 2000))
-                        .ephemeral(true)
-                        .allowed_mentions(outgoing::no_mentions()),
-                )
-                .await;
+            let _ = outgoing::private(ctx, text).await;
+        }
+        // A check that said no has already told the member why and logged it; poise's own
+        // handler would log it again as an error.
+        poise::FrameworkError::CommandCheckFailed { error: None, .. } => {}
+        // A check that failed (its refusal could not be sent): the same as a failed command.
+        poise::FrameworkError::CommandCheckFailed {
+            error: Some(error),
+            ctx,
+            ..
+        } => {
+            tracing::error!(command = %ctx.command().name, "command check failed: {error:#}");
+            let _ = outgoing::private(ctx, SOMETHING_WRONG).await;
         }
         poise::FrameworkError::EventHandler { error, .. } => {
             tracing::error!("event handler failed: {error:#}");

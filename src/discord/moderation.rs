@@ -1,7 +1,7 @@
 //! Moderator commands: `/autoreply ...` and `/faq stats`. Manage Server only, enforced twice:
-//! `default_member_permissions` hides the commands from others, and every handler checks the
-//! invoking member's permissions again, because server admins can override the former.
-//! All replies are ephemeral.
+//! `default_member_permissions` hides the commands from others, and one check on the parent
+//! commands ([`moderator_only`]) tests the invoking member's permissions again, because server
+//! admins can override the former. All replies are ephemeral.
 
 use poise::serenity_prelude as serenity;
 
@@ -34,47 +34,83 @@ impl From<Level> for Sensitivity {
     }
 }
 
-/// Whether the invoking member may manage the server, from the permissions Discord computed
-/// for them in this interaction.
-fn is_moderator(ctx: Context<'_>) -> bool {
-    let perms = match ctx {
-        poise::Context::Application(a) => a.interaction.member.as_ref().and_then(|m| m.permissions),
-        poise::Context::Prefix(_) => None,
-    };
-    perms.is_some_and(|p| p.manage_guild() || p.administrator())
+/// Why someone may not use the moderator commands (or page through `/faq stats`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    NotInServer,
+    NotModerator,
+    /// The store could not be opened; the reason, for the moderator.
+    StoreUnavailable(String),
 }
 
-/// The runtime gate of every moderator command: the server and its store, or a refusal
-/// already sent to the member.
-async fn gate(ctx: Context<'_>) -> Result<Option<(u64, &Store)>, Error> {
-    let Some(guild) = ctx.guild_id() else {
-        say(ctx, "This command works in servers only.").await?;
-        return Ok(None);
-    };
-    if !is_moderator(ctx) {
-        tracing::info!(
-            guild = guild.get(),
-            user = ctx.author().id.get(),
-            "moderator command refused"
-        );
-        say(
-            ctx,
-            "Only members with the **Manage Server** permission can change the bot's settings.",
-        )
-        .await?;
-        return Ok(None);
-    }
-    match ctx.data().store() {
-        Ok(store) => Ok(Some((guild.get(), store))),
-        Err(why) => {
-            say(
-                ctx,
-                format!("The settings store is unavailable, so settings can't be changed right now: {why}"),
-            )
-            .await?;
-            Ok(None)
+impl Refusal {
+    /// What the member is told, privately.
+    pub fn text(&self) -> String {
+        match self {
+            Refusal::NotInServer => "This command works in servers only.".to_string(),
+            Refusal::NotModerator => {
+                "Only members with the **Manage Server** permission can change the bot's settings."
+                    .to_string()
+            }
+            Refusal::StoreUnavailable(why) => format!(
+                "The settings store is unavailable, so settings can't be changed right now: {why}"
+            ),
         }
     }
+}
+
+/// Who may use the moderator commands: a member of a server with Manage Server or
+/// Administrator in the permissions Discord computed for this interaction, while the store
+/// is available. Returns the server and its store.
+pub fn moderator_access<'s>(
+    guild: Option<serenity::GuildId>,
+    member: Option<&serenity::Member>,
+    store: Result<&'s Store, &str>,
+) -> Result<(u64, &'s Store), Refusal> {
+    let guild = guild.ok_or(Refusal::NotInServer)?;
+    let perms = member.and_then(|m| m.permissions);
+    if !perms.is_some_and(|p| p.manage_guild() || p.administrator()) {
+        return Err(Refusal::NotModerator);
+    }
+    let store = store.map_err(|why| Refusal::StoreUnavailable(why.to_string()))?;
+    Ok((guild.get(), store))
+}
+
+/// The check on `/autoreply` and `/faq`. poise runs a parent command's checks for each of its
+/// subcommands (its `command_tree`, parent first), so every subcommand is behind it. The
+/// commands are also hidden from non-moderators (`default_member_permissions`), but server
+/// admins can override that, so the permissions are checked again here. A refusal is told to
+/// the member and logged here, and `on_error` stays quiet about the failed check.
+async fn moderator_only(ctx: Context<'_>) -> Result<bool, Error> {
+    let member = match ctx {
+        poise::Context::Application(a) => a.interaction.member.as_deref(),
+        poise::Context::Prefix(_) => None,
+    };
+    let Err(refusal) = moderator_access(ctx.guild_id(), member, ctx.data().store()) else {
+        return Ok(true);
+    };
+    tracing::info!(
+        guild = ctx.guild_id().map(|g| g.get()),
+        user = ctx.author().id.get(),
+        ?refusal,
+        "moderator command refused"
+    );
+    say(ctx, refusal.text()).await?;
+    Ok(false)
+}
+
+/// The server and its store, for handlers behind [`moderator_only`]. The check has already
+/// refused anyone without them, so a failure here is a bug: it is an error (logged, with an
+/// apology to the moderator), never a silent return.
+fn server_store(ctx: Context<'_>) -> Result<(u64, &Store), Error> {
+    let guild = ctx
+        .guild_id()
+        .ok_or_else(|| anyhow::anyhow!("a moderator command ran outside a server"))?;
+    let store = ctx
+        .data()
+        .store()
+        .map_err(|why| anyhow::anyhow!("a moderator command ran without the store: {why}"))?;
+    Ok((guild.get(), store))
 }
 
 /// Where and how the bot replies on its own
@@ -82,6 +118,7 @@ async fn gate(ctx: Context<'_>) -> Result<Option<(u64, &Store)>, Error> {
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
+    check = "moderator_only",
     subcommands(
         "enable",
         "disable",
@@ -123,9 +160,7 @@ async fn set_channel(
     channel: Option<serenity::ChannelId>,
     on: bool,
 ) -> Result<(), Error> {
-    let Some((guild, store)) = gate(ctx).await? else {
-        return Ok(());
-    };
+    let (guild, store) = server_store(ctx)?;
     let channel = channel.unwrap_or(ctx.channel_id());
     let changed = store.set_channel(guild, channel.get(), on)?;
     tracing::info!(
@@ -147,9 +182,7 @@ async fn set_channel(
 /// Show this server's auto-reply settings
 #[poise::command(slash_command, guild_only)]
 pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
-    let Some((guild, store)) = gate(ctx).await? else {
-        return Ok(());
-    };
+    let (guild, store) = server_store(ctx)?;
     let s = store.settings(guild)?;
     let channels = if s.channels.is_empty() {
         "none (use `/autoreply enable`)".to_string()
@@ -196,9 +229,7 @@ pub async fn sensitivity(
     #[description = "strict: only very clear questions; loose: also less certain ones"]
     level: Level,
 ) -> Result<(), Error> {
-    let Some((guild, store)) = gate(ctx).await? else {
-        return Ok(());
-    };
+    let (guild, store) = server_store(ctx)?;
     let s = Sensitivity::from(level);
     store.set_sensitivity(guild, s)?;
     tracing::info!(guild, sensitivity = %s, "sensitivity set");
@@ -219,9 +250,7 @@ pub async fn cooldowns(
     #[max = 604800]
     same_answer_seconds: Option<u32>,
 ) -> Result<(), Error> {
-    let Some((guild, store)) = gate(ctx).await? else {
-        return Ok(());
-    };
+    let (guild, store) = server_store(ctx)?;
     let old = store.settings(guild)?.cooldowns;
     let new = Cooldowns {
         channel_secs: channel_seconds.unwrap_or(old.channel_secs),
@@ -246,9 +275,7 @@ pub async fn ignore_role(
     ctx: Context<'_>,
     #[description = "Role"] role: serenity::RoleId,
 ) -> Result<(), Error> {
-    let Some((guild, store)) = gate(ctx).await? else {
-        return Ok(());
-    };
+    let (guild, store) = server_store(ctx)?;
     store.set_ignored_role(guild, role.get(), true)?;
     say(
         ctx,
@@ -263,9 +290,7 @@ pub async fn unignore_role(
     ctx: Context<'_>,
     #[description = "Role"] role: serenity::RoleId,
 ) -> Result<(), Error> {
-    let Some((guild, store)) = gate(ctx).await? else {
-        return Ok(());
-    };
+    let (guild, store) = server_store(ctx)?;
     store.set_ignored_role(guild, role.get(), false)?;
     say(
         ctx,
@@ -277,9 +302,7 @@ pub async fn unignore_role(
 /// Record what the bot would say, without posting
 #[poise::command(slash_command, guild_only)]
 pub async fn shadow(ctx: Context<'_>, #[description = "On or off"] on: bool) -> Result<(), Error> {
-    let Some((guild, store)) = gate(ctx).await? else {
-        return Ok(());
-    };
+    let (guild, store) = server_store(ctx)?;
     store.set_shadow(guild, on)?;
     say(
         ctx,
@@ -295,9 +318,7 @@ pub async fn shadow(ctx: Context<'_>, #[description = "On or off"] on: bool) -> 
 /// Safety replies: advice to get help for possible emergencies and urgent injuries
 #[poise::command(slash_command, guild_only)]
 pub async fn safety(ctx: Context<'_>, #[description = "On or off"] on: bool) -> Result<(), Error> {
-    let Some((guild, store)) = gate(ctx).await? else {
-        return Ok(());
-    };
+    let (guild, store) = server_store(ctx)?;
     store.set_safety_replies(guild, on)?;
     say(
         ctx,
@@ -318,9 +339,7 @@ pub async fn test(
     #[max_length = 1000]
     message: String,
 ) -> Result<(), Error> {
-    let Some((guild, store)) = gate(ctx).await? else {
-        return Ok(());
-    };
+    let (guild, store) = server_store(ctx)?;
     let settings = store.settings(guild)?;
     // The moderator's message goes through exactly what a member's would (as someone with no
     // ignored role), without starting any cooldown.
@@ -395,6 +414,7 @@ pub async fn test(
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
+    check = "moderator_only",
     subcommands("stats"),
     subcommand_required
 )]
@@ -405,9 +425,7 @@ pub async fn faq(_ctx: Context<'_>) -> Result<(), Error> {
 /// Most-asked answers, helpful votes, and recent questions the bot couldn't answer
 #[poise::command(slash_command, guild_only)]
 pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
-    let Some((guild, store)) = gate(ctx).await? else {
-        return Ok(());
-    };
+    let (guild, store) = server_store(ctx)?;
     // Counts are written in batches: commit what is queued so the moderator sees it all.
     let state = ctx.data().clone();
     let _ = tokio::task::spawn_blocking(move || state.flush_stats()).await;
