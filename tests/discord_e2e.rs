@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use fake_discord::{FakeDiscord, Request, TOKEN};
 use runclub_bot::discord::{self, BotState, Token};
-use runclub_bot::settings::AutoOutcome;
+use runclub_bot::settings::{AutoOutcome, StatEvent};
 use runclub_bot::Config;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
@@ -1296,6 +1296,116 @@ async fn shadow_mode_test_command_and_stats() {
         stats.contains("\\|\\|spoiler\\|\\| \\*\\*which\\*\\* gels @\u{200B}everyone"),
         "{stats}"
     );
+    bot.finish();
+}
+
+/// The buttons under a reply, as (custom id, disabled).
+fn buttons_of(r: &Request) -> Vec<(String, bool)> {
+    r.body["data"]["components"][0]["components"]
+        .as_array()
+        .map(|row| {
+            row.iter()
+                .map(|b| {
+                    let id = b["custom_id"].as_str().unwrap_or("").to_string();
+                    (id, b["disabled"].as_bool().unwrap_or(false))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The questions listed on a `/faq stats` page.
+fn questions_on(page: &str) -> Vec<&str> {
+    page.lines().filter_map(|l| l.strip_prefix("• ")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_stats_are_paged_and_the_buttons_turn_the_page() {
+    let (fake, bot, _dir) = connected("e2e-pages").await;
+    // More unanswered questions than one message holds.
+    for i in 0..30 {
+        bot.state.record_stat(StatEvent::Unanswered {
+            guild: GUILD_ID,
+            question: format!(
+                "q{i:02} how many gels should I take on a long trail race when it is hot and humid and I sweat a lot, end"
+            ),
+        });
+    }
+    let (first, _) = interact(
+        &fake,
+        modcmd(
+            &fake,
+            GUILD_ID,
+            MOD_ID,
+            MOD_PERMS,
+            "faq",
+            "stats",
+            json!([]),
+        ),
+    )
+    .await;
+    assert!(ephemeral(&first));
+    let page1 = content(&first).to_string();
+    assert!(
+        page1.contains("**Most asked**") && page1.ends_with("Page 1/2"),
+        "{page1}"
+    );
+    assert_eq!(
+        buttons_of(&first),
+        [
+            ("rcb:page:stats:1".to_string(), true),
+            ("rcb:page:stats:2".to_string(), false)
+        ],
+        "Prev is disabled on the first page"
+    );
+
+    // A moderator presses Next: the same message now shows page 2.
+    let (id, token, mut press) = fake.button_interaction("rcb:page:stats:2");
+    press["member"] = fake_discord::member_json(MOD_ID, MOD_PERMS);
+    let (next, _) = interact(&fake, (id, token, press)).await;
+    assert_eq!(
+        next.body["type"], 7,
+        "an update of the message, not a new one"
+    );
+    let page2 = content(&next).to_string();
+    assert!(page2.ends_with("Page 2/2"), "{page2}");
+    assert!(page2.contains("(continued)"), "{page2}");
+    assert_eq!(
+        buttons_of(&next),
+        [
+            ("rcb:page:stats:1".to_string(), false),
+            ("rcb:page:stats:2".to_string(), true)
+        ],
+        "Next is disabled on the last page"
+    );
+
+    // The 25 newest questions, each whole on one page, none on both.
+    let shown: Vec<&str> = questions_on(&page1)
+        .into_iter()
+        .chain(questions_on(&page2))
+        .collect();
+    assert_eq!(shown.len(), 25, "{shown:#?}");
+    for (n, q) in shown.iter().enumerate() {
+        assert!(
+            q.starts_with(&format!("q{:02} ", 29 - n)) && q.ends_with(", end"),
+            "{q}"
+        );
+    }
+    for r in [&first, &next] {
+        assert!(content(r).chars().count() <= 2000);
+        assert_eq!(r.body["data"]["allowed_mentions"]["parse"], json!([]));
+    }
+
+    // A member without Manage Server gets no stats from a button either.
+    let (id, token, mut press) = fake.button_interaction("rcb:page:stats:1");
+    press["member"] = fake_discord::member_json(MEMBER_ID, MEMBER_PERMS);
+    let (refused, _) = interact(&fake, (id, token, press)).await;
+    assert_eq!(
+        refused.body["type"], 4,
+        "a reply of its own, the stats left as they were"
+    );
+    assert!(ephemeral(&refused) && content(&refused).contains("Manage Server"));
+    assert!(!content(&refused).contains("gels"));
     bot.finish();
 }
 

@@ -1,11 +1,13 @@
-//! Slash commands, the message context-menu command, and the "did you mean" buttons. Each
-//! handler is a few lines: parse, ask the engine, reply. No decision is made here.
+//! Slash commands, the message context-menu command, the "did you mean" buttons and the
+//! `/topics` pages. Each handler is a few lines: parse, ask the engine, reply. No decision is
+//! made here.
 
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 use tracing::Instrument;
 
-use super::outgoing::{cut, no_mentions, private, show_button, vote_buttons};
+use super::outgoing::{cut, no_mentions, private, show_button, vote_buttons, PagedList};
+use super::pages::{self, Listing, Section};
 use super::{Context, Error};
 use crate::engine::{Engine, Mode, Outcome, Response};
 use crate::reply;
@@ -208,27 +210,41 @@ pub async fn topic(
 #[poise::command(slash_command)]
 pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
     let engine = ctx.data().engine();
-    private(ctx, topics_text(&engine)).await
+    pages::send(ctx, PagedList::Topics, &topics_listing(&engine)).await
+}
+
+/// "◀ Prev" / "Next ▶" under `/topics`: the page asked for, from the knowledge as it is now
+/// (a reload may have changed it since the list was first shown).
+pub async fn on_topics_page(
+    ctx: &serenity::Context,
+    state: &super::BotState,
+    interaction: &serenity::ComponentInteraction,
+    page: u16,
+) -> Result<(), Error> {
+    let listing = topics_listing(&state.engine());
+    pages::turn_to(ctx, interaction, PagedList::Topics, &listing, page).await
 }
 
 /// The `/topics` list: entries grouped by topic, in knowledge order.
-pub fn topics_text(engine: &Engine) -> String {
-    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+pub fn topics_listing(engine: &Engine) -> Listing {
+    let mut sections: Vec<Section> = Vec::new();
     for e in &engine.knowledge().entries {
-        let topic = e.topic.clone().unwrap_or_else(|| "general".into());
-        match groups.iter_mut().find(|(t, _)| *t == topic) {
-            Some((_, titles)) => titles.push(&e.title),
-            None => groups.push((topic, vec![&e.title])),
+        // Topics and titles come from the knowledge files, but nothing the bot posts may ping.
+        let heading =
+            reply::defuse_mentions(&format!("**{}**", e.topic.as_deref().unwrap_or("general")));
+        let line = reply::defuse_mentions(&format!("• {}", e.title));
+        match sections.iter_mut().find(|s| s.heading == heading) {
+            Some(section) => section.lines.push(line),
+            None => sections.push(Section {
+                heading,
+                lines: vec![line],
+            }),
         }
     }
-    let mut out = String::from("**What I can answer** (use `/topic` or just `/ask`):\n");
-    for (topic, titles) in groups {
-        out.push_str(&format!("\n**{topic}**\n"));
-        for t in titles {
-            out.push_str(&format!("• {t}\n"));
-        }
+    Listing {
+        title: "**What I can answer** (use `/topic` or just `/ask`):".to_string(),
+        sections,
     }
-    reply::finish(&out, 2000)
 }
 
 /// What this bot is, and where its answers come from

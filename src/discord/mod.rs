@@ -7,6 +7,7 @@
 //! - [`messages`]: channel messages (auto replies) and the feedback buttons.
 //! - [`pipeline`]: the auto-reply decision's inputs, gathered for messages and `/autoreply test`.
 //! - [`outgoing`]: what every reply is sent with: no mentions, length caps, typed button ids.
+//! - [`pages`]: lists too long for one message, shown a page at a time with Prev / Next.
 //! - `registration`: command registration, skipped when nothing changed.
 //! - [`health`]: the heartbeat file and the `health` check.
 
@@ -15,6 +16,7 @@ pub mod health;
 pub mod messages;
 pub mod moderation;
 pub mod outgoing;
+pub mod pages;
 pub mod pipeline;
 mod registration;
 mod state;
@@ -313,28 +315,7 @@ async fn on_event(
     match event {
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(component),
-        } => match outgoing::ButtonId::parse(&component.data.custom_id) {
-            Some(outgoing::ButtonId::Show(entry)) => {
-                commands::on_show_button(
-                    framework.serenity_context,
-                    framework.user_data,
-                    component,
-                    &entry,
-                )
-                .await?;
-            }
-            Some(outgoing::ButtonId::Vote(entry, vote)) => {
-                messages::on_vote_button(
-                    framework.serenity_context,
-                    framework.user_data,
-                    component,
-                    &entry,
-                    vote,
-                )
-                .await?;
-            }
-            None => {}
-        },
+        } => on_button(framework, component).await?,
         serenity::FullEvent::Message { new_message } => {
             messages::on_message(
                 framework.serenity_context,
@@ -351,6 +332,31 @@ async fn on_event(
         _ => {}
     }
     Ok(())
+}
+
+/// A button press, routed by its typed custom id; ids the bot did not make are ignored.
+async fn on_button(
+    framework: poise::FrameworkContext<'_, Arc<BotState>, Error>,
+    component: &serenity::ComponentInteraction,
+) -> Result<(), Error> {
+    let (ctx, state) = (framework.serenity_context, framework.user_data);
+    match outgoing::ButtonId::parse(&component.data.custom_id) {
+        Some(outgoing::ButtonId::Show(entry)) => {
+            commands::on_show_button(ctx, state, component, &entry).await
+        }
+        Some(outgoing::ButtonId::Vote(entry, vote)) => {
+            messages::on_vote_button(ctx, state, component, &entry, vote).await
+        }
+        Some(outgoing::ButtonId::Page { list, page }) => match list {
+            outgoing::PagedList::Topics => {
+                commands::on_topics_page(ctx, state, component, page).await
+            }
+            outgoing::PagedList::Stats => {
+                moderation::on_stats_page(ctx, state, component, page).await
+            }
+        },
+        None => Ok(()),
+    }
 }
 
 /// What a member is told when a command fails for a reason that is not theirs.

@@ -1,17 +1,20 @@
-//! Moderator commands: `/autoreply ...` and `/faq stats`. Manage Server only, enforced twice:
+//! Moderator commands: `/autoreply ...` and `/faq stats` (with its pages). Manage Server only, enforced twice:
 //! `default_member_permissions` hides the commands from others, and one check on the parent
 //! commands ([`moderator_only`]) tests the invoking member's permissions again, because server
 //! admins can override the former. All replies are ephemeral.
 
 use poise::serenity_prelude as serenity;
 
-use super::outgoing::private as say;
+use std::sync::Arc;
+
+use super::outgoing::{no_mentions, private as say, PagedList};
+use super::pages::{self, Listing, Section};
 use super::pipeline::{auto_decision, AutoDecision};
-use super::{Context, Error};
+use super::{BotState, Context, Error};
 use crate::autoreply::{Claim, Decision, Incoming};
 use crate::engine::Target;
 use crate::reply;
-use crate::settings::{Cooldowns, Sensitivity, Store};
+use crate::settings::{Cooldowns, Sensitivity, ShadowRecord, Stats, Store};
 use crate::triage::Tier;
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -422,62 +425,144 @@ pub async fn faq(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+/// How many rows of each list `/faq stats` shows: the pages make room for more than one
+/// message would hold, and moderators read the most recent questions first.
+const STATS_ROWS: usize = 25;
+/// How many shadow-mode records `/faq stats` shows.
+const SHADOW_ROWS: usize = 5;
+
 /// Most-asked answers, helpful votes, and recent questions the bot couldn't answer
 #[poise::command(slash_command, guild_only)]
 pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     let (guild, store) = server_store(ctx)?;
-    // Counts are written in batches: commit what is queued so the moderator sees it all.
-    let state = ctx.data().clone();
-    let _ = tokio::task::spawn_blocking(move || state.flush_stats()).await;
-    let s = store.stats(guild, 10)?;
-    let keep = ctx.data().config.autoreply.unanswered_keep_days;
-    let mut out = String::from("**FAQ stats for this server**\n\n**Most asked**\n");
-    if s.most_asked.is_empty() {
-        out.push_str("nothing yet\n");
-    }
-    for (i, (entry, n)) in s.most_asked.iter().enumerate() {
-        out.push_str(&format!("{}. `{entry}`: {n}\n", i + 1));
-    }
-    out.push_str("\n**Feedback**\n");
-    if s.votes.is_empty() {
-        out.push_str("no votes yet\n");
-    }
-    for (entry, yes, no) in &s.votes {
-        out.push_str(&format!("`{entry}`: 👍 {yes} · 👎 {no}\n"));
-    }
-    // Why the bot stayed quiet as well as when it spoke: the first thing a moderator asks.
-    // Before the list of questions, which is the part the 2000-character cap may cut.
-    if !s.auto.is_empty() {
-        out.push_str("\n**Members' messages in auto-reply channels**\n");
-        for (outcome, n) in &s.auto {
-            out.push_str(&format!("{}: {n}\n", outcome.label()));
+    let listing = current_stats(ctx.data(), guild, store).await?;
+    pages::send(ctx, PagedList::Stats, &listing).await
+}
+
+/// "◀ Prev" / "Next ▶" under `/faq stats`. The message is ephemeral, so only the moderator
+/// who asked can press them; the permissions are checked again all the same, as for the
+/// command, and the page is read from the store as it is now.
+pub async fn on_stats_page(
+    ctx: &serenity::Context,
+    state: &Arc<BotState>,
+    interaction: &serenity::ComponentInteraction,
+    page: u16,
+) -> Result<(), Error> {
+    let access = moderator_access(
+        interaction.guild_id,
+        interaction.member.as_ref(),
+        state.store(),
+    );
+    let (guild, store) = match access {
+        Ok(found) => found,
+        Err(refusal) => return refuse_press(ctx, interaction, &refusal).await,
+    };
+    let listing = current_stats(state, guild, store).await?;
+    pages::turn_to(ctx, interaction, PagedList::Stats, &listing, page).await
+}
+
+/// Tells whoever pressed a moderators' button why not, privately, leaving the message as it is.
+async fn refuse_press(
+    ctx: &serenity::Context,
+    interaction: &serenity::ComponentInteraction,
+    refusal: &Refusal,
+) -> Result<(), Error> {
+    tracing::info!(
+        guild = interaction.guild_id.map(|g| g.get()),
+        user = interaction.user.id.get(),
+        ?refusal,
+        "moderator button refused"
+    );
+    let message = serenity::CreateInteractionResponseMessage::new()
+        .content(refusal.text())
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
+    interaction
+        .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
+        .await?;
+    Ok(())
+}
+
+/// The stats as they are now. Counts are written in batches: commit what is queued first, so
+/// the moderator sees it all.
+async fn current_stats(state: &Arc<BotState>, guild: u64, store: &Store) -> Result<Listing, Error> {
+    let flushing = state.clone();
+    let _ = tokio::task::spawn_blocking(move || flushing.flush_stats()).await;
+    let stats = store.stats(guild, STATS_ROWS)?;
+    let shadow = store.shadow_log(guild, SHADOW_ROWS)?;
+    Ok(stats_listing(
+        &stats,
+        &shadow,
+        state.config.autoreply.unanswered_keep_days,
+    ))
+}
+
+/// The `/faq stats` list, section by section.
+fn stats_listing(s: &Stats, shadow: &[ShadowRecord], keep_days: u32) -> Listing {
+    let or = |lines: Vec<String>, empty: &str| {
+        if lines.is_empty() {
+            vec![empty.to_string()]
+        } else {
+            lines
         }
+    };
+    let section = |heading: &str, lines| Section {
+        heading: heading.to_string(),
+        lines,
+    };
+    let most_asked = s
+        .most_asked
+        .iter()
+        .enumerate()
+        .map(|(i, (entry, n))| format!("{}. `{entry}`: {n}", i + 1))
+        .collect();
+    let votes = s
+        .votes
+        .iter()
+        .map(|(entry, yes, no)| format!("`{entry}`: 👍 {yes} · 👎 {no}"))
+        .collect();
+    let auto = s
+        .auto
+        .iter()
+        .map(|(outcome, n)| format!("{}: {n}", outcome.label()))
+        .collect();
+    let unanswered = s.unanswered.iter().map(|q| unanswered_line(q)).collect();
+    let would_reply = shadow
+        .iter()
+        .filter(|r| r.would_reply)
+        .map(|r| {
+            format!(
+                "<#{}>: `{}` ({:.2})",
+                r.channel,
+                r.entry.as_deref().unwrap_or_default(),
+                r.confidence
+            )
+        })
+        .collect();
+    Listing {
+        title: "**FAQ stats for this server**".to_string(),
+        sections: vec![
+            section("**Most asked**", or(most_asked, "nothing yet")),
+            section("**Feedback**", or(votes, "no votes yet")),
+            // Why the bot stayed quiet as well as when it spoke: the first thing a moderator
+            // asks. Before the list of questions, which may run onto more pages. Left out
+            // (as an empty section) where auto replies never ran.
+            section("**Members' messages in auto-reply channels**", auto),
+            section(
+                &format!("**Recent questions I couldn't answer** (kept {keep_days} days)"),
+                or(unanswered, "none"),
+            ),
+            section("**Shadow mode: would have replied**", would_reply),
+        ],
     }
-    out.push_str(&format!(
-        "\n**Recent questions I couldn't answer** (kept {keep} days)\n"
-    ));
-    if s.unanswered.is_empty() {
-        out.push_str("none\n");
-    }
-    for q in &s.unanswered {
-        // Members' words, shown to moderators only: as typed, never as markup or a ping.
-        let q: String = q.chars().take(150).collect();
-        out.push_str(&format!(
-            "• {}\n",
-            reply::defuse_mentions(&reply::escape_markdown(&q.replace('\n', " ")))
-        ));
-    }
-    let shadow = store.shadow_log(guild, 5)?;
-    if !shadow.is_empty() {
-        out.push_str("\n**Shadow mode: would have replied**\n");
-        for rec in shadow.iter().filter(|r| r.would_reply) {
-            out.push_str(&format!(
-                "<#{}>: `{}` ({:.2})\n",
-                rec.channel,
-                rec.entry.as_deref().unwrap_or_default(),
-                rec.confidence
-            ));
-        }
-    }
-    say(ctx, out).await
+}
+
+/// A question the bot couldn't answer: members' words, shown to moderators only, as typed
+/// (never as markup or a ping), on one line of at most 150 of their characters.
+fn unanswered_line(question: &str) -> String {
+    let q: String = question.chars().take(150).collect();
+    format!(
+        "• {}",
+        reply::defuse_mentions(&reply::escape_markdown(&q.replace('\n', " ")))
+    )
 }

@@ -36,18 +36,46 @@ pub fn cut(text: &str, max: usize) -> String {
 }
 
 /// A button the bot puts under its messages. Its custom id survives restarts (buttons are
-/// handled by the event handler, not a collector): `rcb:show:<entry>` and
-/// `rcb:vote:<entry>:<y|n>`.
+/// handled by the event handler, not a collector): `rcb:show:<entry>`,
+/// `rcb:vote:<entry>:<y|n>` and `rcb:page:<list>:<page>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ButtonId {
     /// "Did you mean": post this entry's answer.
     Show(String),
     /// Feedback on an answer.
     Vote(String, Vote),
+    /// "◀ Prev" / "Next ▶" under a paged list: show this page (numbered from 1) of it.
+    Page { list: PagedList, page: u16 },
+}
+
+/// The lists shown a page at a time. The content is not in the button: it is recomputed on
+/// each press, from the data as it is then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagedList {
+    /// `/topics`: what the bot can answer.
+    Topics,
+    /// `/faq stats`: moderators only.
+    Stats,
+}
+
+impl PagedList {
+    fn key(self) -> &'static str {
+        match self {
+            PagedList::Topics => "topics",
+            PagedList::Stats => "stats",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<PagedList> {
+        [PagedList::Topics, PagedList::Stats]
+            .into_iter()
+            .find(|l| l.key() == key)
+    }
 }
 
 const SHOW: &str = "rcb:show:";
 const VOTE: &str = "rcb:vote:";
+const PAGE: &str = "rcb:page:";
 
 impl ButtonId {
     pub fn custom_id(&self) -> String {
@@ -57,11 +85,21 @@ impl ButtonId {
                 let v = if *vote == Vote::Helpful { "y" } else { "n" };
                 format!("{VOTE}{entry}:{v}")
             }
+            ButtonId::Page { list, page } => format!("{PAGE}{}:{page}", list.key()),
         }
     }
 
     /// The button a custom id names; `None` for anything else (an old or foreign id).
     pub fn parse(custom_id: &str) -> Option<ButtonId> {
+        if let Some(rest) = custom_id.strip_prefix(PAGE) {
+            let (list, page) = rest.split_once(':')?;
+            let page = ButtonId::Page {
+                list: PagedList::from_key(list)?,
+                page: page.parse().ok().filter(|&p| p >= 1)?,
+            };
+            // Only the spelling the bot writes: "+2" or "02" would parse as 2 too.
+            return (page.custom_id() == custom_id).then_some(page);
+        }
         if let Some(entry) = custom_id.strip_prefix(SHOW) {
             return (!entry.is_empty()).then(|| ButtonId::Show(entry.to_string()));
         }
@@ -110,6 +148,14 @@ mod tests {
             ButtonId::Show("itb-not-a-muscle".into()),
             ButtonId::Vote("doms-rolling".into(), Vote::Helpful),
             ButtonId::Vote("doms-rolling".into(), Vote::NotHelpful),
+            ButtonId::Page {
+                list: PagedList::Topics,
+                page: 1,
+            },
+            ButtonId::Page {
+                list: PagedList::Stats,
+                page: u16::MAX,
+            },
         ] {
             assert_eq!(ButtonId::parse(&b.custom_id()), Some(b));
         }
@@ -118,11 +164,26 @@ mod tests {
             "rcb:show:x",
             "ids already posted in servers keep working"
         );
+        assert_eq!(
+            ButtonId::Page {
+                list: PagedList::Topics,
+                page: 2
+            }
+            .custom_id(),
+            "rcb:page:topics:2"
+        );
         for stranger in [
             "rcb:vote:doms:maybe",
             "rcb:show:",
             "other:thing",
             "rcb:vote:x",
+            "rcb:page:topics:0",
+            "rcb:page:topics:02",
+            "rcb:page:topics:+2",
+            "rcb:page:topics:",
+            "rcb:page:topics:65536",
+            "rcb:page:members:2",
+            "rcb:page:stats",
         ] {
             assert_eq!(ButtonId::parse(stranger), None, "{stranger}");
         }
