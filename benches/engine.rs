@@ -112,7 +112,10 @@ fn main() {
             black_box(embedder.embed(black_box(m)).unwrap());
             embed_only.push(t.elapsed());
             let t = Instant::now();
-            black_box(engine.matcher().analyse(black_box(m)));
+            // Preparing the message is part of the lexical matcher's work, as it was before
+            // `analyse` took a prepared message.
+            let matcher = engine.matcher();
+            black_box(matcher.analyse(&matcher.prepare(black_box(m))));
             lexical_only.push(t.elapsed());
         }
     }

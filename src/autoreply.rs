@@ -280,11 +280,10 @@ impl CooldownTracker {
         now: Instant,
     ) -> Decision {
         let (decision, guild) = self.settle(assessment, msg, settings, now);
-        match (&decision, guild) {
-            (Decision::Reply { target, .. } | Decision::Shadow { target, .. }, Some(guild)) => {
-                self.record(guild, msg.channel, msg.author, target.clone(), now);
-            }
-            _ => {}
+        if let (Decision::Reply { target, .. } | Decision::Shadow { target, .. }, Some(guild)) =
+            (&decision, guild)
+        {
+            self.record(guild, msg.channel, msg.author, target.clone(), now);
         }
         decision
     }
