@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
-use runclub_bot::config::{MatcherConfig, ReplyConfig};
+use runclub_bot::config::{EngineConfig, ReplyConfig};
 use runclub_bot::semantic::{self, Vectors};
 use runclub_bot::{Embedder, Engine, KnowledgeBase, Mode};
 
@@ -77,7 +77,7 @@ fn main() {
     let t = Instant::now();
     let engine = Engine::with_vectors(
         kb.clone(),
-        MatcherConfig::default(),
+        EngineConfig::default(),
         ReplyConfig::default(),
         embedder.clone(),
         &vectors,

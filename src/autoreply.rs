@@ -211,7 +211,7 @@ pub fn assess(
     }
     let policy = AutoPolicy {
         answer: auto_threshold,
-        safety: settings.safety_replies && engine.config().auto_safety,
+        safety: settings.safety_replies && engine.config().auto.safety,
     };
     let response = engine.respond(&engine.prepare(msg.content), Mode::Auto(policy));
     let reason = match &response.outcome {

@@ -213,13 +213,13 @@ pub fn eval(
 ) -> anyhow::Result<()> {
     let kb = KnowledgeBase::load_dir(&config.knowledge_dir)?;
     // Embedded as the engine embeds them: each example prepared as a member's message is.
-    let texts = Engine::example_model_texts(&kb, &config.matcher);
+    let texts = Engine::example_model_texts(&kb, &config.engine(), embedder);
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let (vectors, _) = Vectors::compute(embedder, &refs, Some(&config.cache_dir()))?;
     let started = std::time::Instant::now();
     let tally = crate::eval::cross_validate(
         &kb,
-        &config.matcher,
+        &config.engine(),
         &config.reply,
         embedder,
         &vectors,
@@ -248,7 +248,7 @@ pub fn eval(
     if let Some(path) = public {
         let engine = Engine::with_vectors(
             kb,
-            config.matcher.clone(),
+            config.engine(),
             config.reply.clone(),
             embedder.clone(),
             &vectors,

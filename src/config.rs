@@ -3,7 +3,7 @@
 //! Lookup order for the file: `--config PATH`, then `$RUNCLUB_CONFIG`, then
 //! `config/runclub-bot.toml` if it exists; without a file every default applies, so a fresh clone
 //! works as it is. Relative paths are taken from the working directory. Every bad value is
-//! reported with its key (`matcher.ask_answer must be ...`), all at once.
+//! reported with its key (`ask.answer must be ...`), all at once.
 
 use std::path::{Path, PathBuf};
 
@@ -25,14 +25,19 @@ pub struct Config {
     pub model_dir: PathBuf,
     /// Directory for the example-embedding cache; `<data_dir>/cache` when unset.
     pub cache_dir: Option<PathBuf>,
-    pub matcher: MatcherConfig,
+    pub matcher: LexicalConfig,
+    pub head: HeadConfig,
+    pub detector: DetectorConfig,
+    pub training: TrainingConfig,
+    pub ask: AskConfig,
+    pub auto: AutoConfig,
     pub reply: ReplyConfig,
     pub discord: DiscordConfig,
     pub autoreply: AutoReplyConfig,
     pub log: LogConfig,
 }
 
-/// What a server's `/autoreply sensitivity` maps to (normal is `matcher.auto_answer`), and how
+/// What a server's `/autoreply sensitivity` maps to (normal is `auto.answer`), and how
 /// long the unanswered-questions list is kept.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -55,20 +60,21 @@ impl Default for AutoReplyConfig {
     }
 }
 
-/// Thresholds of the two decisions (see `engine`), and the matcher's blend.
+/// Everything the engine reads, grouped by concern. Each group is a section of the file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EngineConfig {
+    pub matcher: LexicalConfig,
+    pub head: HeadConfig,
+    pub detector: DetectorConfig,
+    pub training: TrainingConfig,
+    pub ask: AskConfig,
+    pub auto: AutoConfig,
+}
+
+/// `[matcher]`: the lexical matcher's blend, and how its score is calibrated into a confidence.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct MatcherConfig {
-    /// Ask mode: answer at or above this confidence.
-    pub ask_answer: f32,
-    /// Ask mode: offer "did you mean" entries at or above this confidence.
-    pub ask_suggest: f32,
-    /// How many "did you mean" entries at most (Discord shows them as buttons).
-    pub max_suggestions: usize,
-    /// Auto mode: reply on its own only at or above this confidence.
-    pub auto_answer: f32,
-    /// Auto mode: the best entry must beat the runner-up by this much.
-    pub auto_margin: f32,
+pub struct LexicalConfig {
     /// Weight of the closest-example-question similarity in the score (the rest is coverage).
     pub phrasing_weight: f32,
     /// Weight of a word the knowledge never uses, relative to the rarest word it does use.
@@ -77,43 +83,83 @@ pub struct MatcherConfig {
     pub off_topic_factor: f32,
     /// Confidence multiplier when the message names a subject the knowledge does not cover.
     pub out_of_scope_factor: f32,
-    /// Confidence multiplier (ask mode) when the message does not read as a question.
-    pub not_a_question_factor: f32,
-    /// Weight of the trained head's probability in the fused score (the rest is lexical).
-    pub head_weight: f32,
-    /// Ask mode: decline when the head gives "none of our answers" at least this probability.
-    pub ask_none_max: f32,
-    /// Auto mode: stay silent when the head gives "none of our answers" at least this.
-    pub auto_none_max: f32,
-    /// Auto mode: the message must name one of the lexicon's topic terms.
-    pub auto_requires_topic: bool,
-    /// Escalate when the warning-sign detector's probability reaches this.
-    pub sign_threshold: f32,
-    /// Give emergency or urgent advice when the detector's probability of those two tiers
-    /// together reaches this (lower: a missed emergency costs more than a false alarm).
-    pub urgent_threshold: f32,
-    /// Auto mode: answer a possible emergency or urgent injury with the safety reply even when
-    /// it is not about our topics.
-    pub auto_safety: bool,
-    /// Training of the head and the detector (full-batch Adam).
-    pub train_epochs: usize,
-    pub train_learning_rate: f64,
-    pub train_l2: f64,
-    /// Class balancing of the head and of the warning-sign detector (0 none, 1 full).
-    pub head_balance: f32,
-    pub sign_balance: f32,
-    /// Auto mode: below this confidence, the head and the lexical matcher must rank the same
-    /// entry first (1 always, 0 never).
-    pub auto_agreement_below: f32,
 }
 
-impl MatcherConfig {
-    /// How the head and the warning-sign detector are trained.
-    pub fn training(&self, balance: f32) -> crate::classifier::TrainConfig {
+/// `[head]`: the trained head over the sentence embedding (one class per entry and "none").
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HeadConfig {
+    /// Weight of the head's probability in the fused score (the rest is lexical).
+    pub weight: f32,
+    /// Class balancing (0 none, 1 full).
+    pub balance: f32,
+}
+
+/// `[detector]`: the learnt warning-sign detector.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DetectorConfig {
+    /// Escalate (physio tier) when the probability of any warning sign reaches this.
+    pub sign_threshold: f32,
+    /// Give emergency or urgent advice when the probability of those two tiers together
+    /// reaches this (lower: a missed emergency costs more than a false alarm).
+    pub urgent_threshold: f32,
+    /// Class balancing (0 none, 1 full): ordinary examples outnumber each tier.
+    pub balance: f32,
+}
+
+/// `[training]`: how the head and the detector are trained at load (full-batch Adam).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainingConfig {
+    pub epochs: usize,
+    pub learning_rate: f64,
+    pub l2: f64,
+}
+
+/// `[ask]`: the decision when a member asks the bot.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AskConfig {
+    /// Answer at or above this confidence.
+    pub answer: f32,
+    /// Offer "did you mean" entries at or above this confidence.
+    pub suggest: f32,
+    /// How many "did you mean" entries at most (Discord shows them as buttons).
+    pub max_suggestions: usize,
+    /// Decline when the head gives "none of our answers" at least this probability.
+    pub none_max: f32,
+    /// Confidence multiplier when the message does not read as a question.
+    pub not_a_question_factor: f32,
+}
+
+/// `[auto]`: the decision when the bot reads a channel and speaks on its own.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AutoConfig {
+    /// Reply only at or above this confidence (a server's `normal` sensitivity).
+    pub answer: f32,
+    /// The best entry must beat the runner-up by this much.
+    pub margin: f32,
+    /// Stay silent when the head gives "none of our answers" at least this.
+    pub none_max: f32,
+    /// The message must name one of the lexicon's topic terms.
+    pub requires_topic: bool,
+    /// Below this confidence, the head and the lexical matcher must rank the same entry first
+    /// (1 always, 0 never).
+    pub agreement_below: f32,
+    /// Answer a possible emergency or urgent injury with the safety reply even when it is not
+    /// about our topics.
+    pub safety: bool,
+}
+
+impl TrainingConfig {
+    /// How a classifier is trained, with its class balance.
+    pub fn with_balance(&self, balance: f32) -> crate::classifier::TrainConfig {
         crate::classifier::TrainConfig {
-            epochs: self.train_epochs,
-            learning_rate: self.train_learning_rate,
-            l2: self.train_l2,
+            epochs: self.epochs,
+            learning_rate: self.learning_rate,
+            l2: self.l2,
             balance,
         }
     }
@@ -187,7 +233,12 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             model_dir: PathBuf::from("models/all-MiniLM-L6-v2"),
             cache_dir: None,
-            matcher: MatcherConfig::default(),
+            matcher: LexicalConfig::default(),
+            head: HeadConfig::default(),
+            detector: DetectorConfig::default(),
+            training: TrainingConfig::default(),
+            ask: AskConfig::default(),
+            auto: AutoConfig::default(),
             reply: ReplyConfig::default(),
             discord: DiscordConfig::default(),
             autoreply: AutoReplyConfig::default(),
@@ -196,32 +247,67 @@ impl Default for Config {
     }
 }
 
-impl Default for MatcherConfig {
+impl Default for LexicalConfig {
     fn default() -> Self {
-        MatcherConfig {
-            ask_answer: 0.35,
-            ask_suggest: 0.22,
-            max_suggestions: 3,
-            auto_answer: 0.50,
-            auto_margin: 0.05,
+        LexicalConfig {
             phrasing_weight: 0.6,
             unknown_word_weight: 0.6,
             off_topic_factor: 0.5,
             out_of_scope_factor: 0.4,
-            not_a_question_factor: 0.6,
-            head_weight: 0.6,
-            ask_none_max: 0.5,
-            auto_none_max: 0.3,
-            auto_requires_topic: true,
+        }
+    }
+}
+
+impl Default for HeadConfig {
+    fn default() -> Self {
+        HeadConfig {
+            weight: 0.6,
+            balance: 1.0,
+        }
+    }
+}
+
+impl Default for DetectorConfig {
+    fn default() -> Self {
+        DetectorConfig {
             sign_threshold: 0.85,
             urgent_threshold: 0.8,
-            auto_safety: true,
-            train_epochs: 400,
-            train_learning_rate: 0.05,
-            train_l2: 1e-3,
-            head_balance: 1.0,
-            sign_balance: 0.3,
-            auto_agreement_below: 0.65,
+            balance: 0.3,
+        }
+    }
+}
+
+impl Default for TrainingConfig {
+    fn default() -> Self {
+        TrainingConfig {
+            epochs: 400,
+            learning_rate: 0.05,
+            l2: 1e-3,
+        }
+    }
+}
+
+impl Default for AskConfig {
+    fn default() -> Self {
+        AskConfig {
+            answer: 0.35,
+            suggest: 0.22,
+            max_suggestions: 3,
+            none_max: 0.5,
+            not_a_question_factor: 0.6,
+        }
+    }
+}
+
+impl Default for AutoConfig {
+    fn default() -> Self {
+        AutoConfig {
+            answer: 0.50,
+            margin: 0.05,
+            none_max: 0.3,
+            requires_topic: true,
+            agreement_below: 0.65,
+            safety: true,
         }
     }
 }
@@ -314,36 +400,72 @@ impl Config {
         Ok(config)
     }
 
-    /// Parses TOML text; `path` only names the file in errors.
+    /// Parses TOML text; `path` only names the file in errors. A key from before the engine's
+    /// settings were grouped (`matcher.ask_answer`) is named with where it lives now.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let error = |message: String| ConfigError::Parse {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
-        })
+            message,
+        };
+        let moved: Vec<String> = match toml::from_str::<toml::Table>(text) {
+            Ok(table) => table
+                .get("matcher")
+                .and_then(toml::Value::as_table)
+                .into_iter()
+                .flat_map(|m| m.keys())
+                .filter_map(|k| {
+                    MOVED_KEYS
+                        .iter()
+                        .find(|(old, _)| old == k)
+                        .map(|(old, new)| format!("matcher.{old} is now {new}"))
+                })
+                .collect(),
+            Err(e) => return Err(error(e.to_string().trim_end().to_string())),
+        };
+        if !moved.is_empty() {
+            return Err(error(format!(
+                "settings of the engine have moved to their own sections: {} (see config/runclub-bot.toml)",
+                moved.join("; ")
+            )));
+        }
+        toml::from_str(text).map_err(|e| error(e.to_string().trim_end().to_string()))
+    }
+
+    /// The engine's settings, grouped.
+    pub fn engine(&self) -> EngineConfig {
+        EngineConfig {
+            matcher: self.matcher.clone(),
+            head: self.head.clone(),
+            detector: self.detector.clone(),
+            training: self.training.clone(),
+            ask: self.ask.clone(),
+            auto: self.auto.clone(),
+        }
     }
 
     /// Every out-of-range value, each named by its key.
     pub fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems = Vec::new();
-        let m = &self.matcher;
+        let (m, ask, auto) = (&self.matcher, &self.ask, &self.auto);
+        let (head, detector, training) = (&self.head, &self.detector, &self.training);
         let unit = [
-            ("matcher.ask_answer", m.ask_answer),
-            ("matcher.ask_suggest", m.ask_suggest),
-            ("matcher.auto_answer", m.auto_answer),
-            ("matcher.auto_margin", m.auto_margin),
+            ("ask.answer", ask.answer),
+            ("ask.suggest", ask.suggest),
+            ("ask.none_max", ask.none_max),
+            ("ask.not_a_question_factor", ask.not_a_question_factor),
+            ("auto.answer", auto.answer),
+            ("auto.margin", auto.margin),
+            ("auto.none_max", auto.none_max),
+            ("auto.agreement_below", auto.agreement_below),
             ("matcher.phrasing_weight", m.phrasing_weight),
             ("matcher.unknown_word_weight", m.unknown_word_weight),
             ("matcher.off_topic_factor", m.off_topic_factor),
             ("matcher.out_of_scope_factor", m.out_of_scope_factor),
-            ("matcher.not_a_question_factor", m.not_a_question_factor),
-            ("matcher.head_weight", m.head_weight),
-            ("matcher.ask_none_max", m.ask_none_max),
-            ("matcher.auto_none_max", m.auto_none_max),
-            ("matcher.sign_threshold", m.sign_threshold),
-            ("matcher.urgent_threshold", m.urgent_threshold),
-            ("matcher.head_balance", m.head_balance),
-            ("matcher.auto_agreement_below", m.auto_agreement_below),
-            ("matcher.sign_balance", m.sign_balance),
+            ("head.weight", head.weight),
+            ("head.balance", head.balance),
+            ("detector.sign_threshold", detector.sign_threshold),
+            ("detector.urgent_threshold", detector.urgent_threshold),
+            ("detector.balance", detector.balance),
             ("autoreply.strict_answer", self.autoreply.strict_answer),
             ("autoreply.loose_answer", self.autoreply.loose_answer),
         ];
@@ -352,18 +474,18 @@ impl Config {
                 problems.push(format!("{key} must be between 0 and 1 (got {v})"));
             }
         }
-        if m.ask_suggest > m.ask_answer {
+        if ask.suggest > ask.answer {
             problems.push(format!(
-                "matcher.ask_suggest ({}) must not be above matcher.ask_answer ({})",
-                m.ask_suggest, m.ask_answer
+                "ask.suggest ({}) must not be above ask.answer ({})",
+                ask.suggest, ask.answer
             ));
         }
-        if !(self.autoreply.loose_answer <= m.auto_answer
-            && m.auto_answer <= self.autoreply.strict_answer)
+        if !(self.autoreply.loose_answer <= auto.answer
+            && auto.answer <= self.autoreply.strict_answer)
         {
             problems.push(format!(
-                "autoreply.loose_answer ({}) <= matcher.auto_answer ({}) <= autoreply.strict_answer ({}) must hold",
-                self.autoreply.loose_answer, m.auto_answer, self.autoreply.strict_answer
+                "autoreply.loose_answer ({}) <= auto.answer ({}) <= autoreply.strict_answer ({}) must hold",
+                self.autoreply.loose_answer, auto.answer, self.autoreply.strict_answer
             ));
         }
         if !(1..=3650).contains(&self.autoreply.unanswered_keep_days) {
@@ -372,10 +494,10 @@ impl Config {
                 self.autoreply.unanswered_keep_days
             ));
         }
-        if !(1..=5).contains(&m.max_suggestions) {
+        if !(1..=5).contains(&ask.max_suggestions) {
             problems.push(format!(
-                "matcher.max_suggestions must be between 1 and 5, the buttons Discord fits in a row (got {})",
-                m.max_suggestions
+                "ask.max_suggestions must be between 1 and 5, the buttons Discord fits in a row (got {})",
+                ask.max_suggestions
             ));
         }
         if !(200..=DISCORD_MESSAGE_LIMIT).contains(&self.reply.max_chars) {
@@ -417,22 +539,22 @@ impl Config {
                 self.discord.max_waiting_questions
             ));
         }
-        if !(1..=5000).contains(&m.train_epochs) {
+        if !(1..=5000).contains(&training.epochs) {
             problems.push(format!(
-                "matcher.train_epochs must be between 1 and 5000 (got {})",
-                m.train_epochs
+                "training.epochs must be between 1 and 5000 (got {})",
+                training.epochs
             ));
         }
-        if !(m.train_learning_rate > 0.0 && m.train_learning_rate <= 1.0) {
+        if !(training.learning_rate > 0.0 && training.learning_rate <= 1.0) {
             problems.push(format!(
-                "matcher.train_learning_rate must be above 0 and at most 1 (got {})",
-                m.train_learning_rate
+                "training.learning_rate must be above 0 and at most 1 (got {})",
+                training.learning_rate
             ));
         }
-        if !(0.0..=1.0).contains(&m.train_l2) {
+        if !(0.0..=1.0).contains(&training.l2) {
             problems.push(format!(
-                "matcher.train_l2 must be between 0 and 1 (got {})",
-                m.train_l2
+                "training.l2 must be between 0 and 1 (got {})",
+                training.l2
             ));
         }
         if problems.is_empty() {
@@ -442,6 +564,30 @@ impl Config {
         }
     }
 }
+
+/// Keys of `[matcher]` before the engine's settings were grouped by concern, and where each
+/// lives now: a config file written for an older version gets a clear error, not "unknown field".
+const MOVED_KEYS: &[(&str, &str)] = &[
+    ("ask_answer", "ask.answer"),
+    ("ask_suggest", "ask.suggest"),
+    ("max_suggestions", "ask.max_suggestions"),
+    ("ask_none_max", "ask.none_max"),
+    ("not_a_question_factor", "ask.not_a_question_factor"),
+    ("auto_answer", "auto.answer"),
+    ("auto_margin", "auto.margin"),
+    ("auto_none_max", "auto.none_max"),
+    ("auto_requires_topic", "auto.requires_topic"),
+    ("auto_agreement_below", "auto.agreement_below"),
+    ("auto_safety", "auto.safety"),
+    ("head_weight", "head.weight"),
+    ("head_balance", "head.balance"),
+    ("sign_threshold", "detector.sign_threshold"),
+    ("urgent_threshold", "detector.urgent_threshold"),
+    ("sign_balance", "detector.balance"),
+    ("train_epochs", "training.epochs"),
+    ("train_learning_rate", "training.learning_rate"),
+    ("train_l2", "training.l2"),
+];
 
 /// Finds a relative path: in the working directory first, then beside the executable's
 /// ancestors (a binary in `target/release` run from elsewhere), then in the source checkout it

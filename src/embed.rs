@@ -125,6 +125,17 @@ impl Embedder {
         self.fingerprint
     }
 
+    /// The whole English words in the model's vocabulary (WordPiece pieces and special tokens
+    /// left out): about 20,000 real words, which the typo corrector must never "correct"
+    /// ("knee locked" is not a typo of "looked").
+    pub fn words(&self) -> Vec<String> {
+        self.tokenizer
+            .get_vocab(false)
+            .into_keys()
+            .filter(|w| w.len() >= 2 && w.chars().all(|c| c.is_ascii_lowercase()))
+            .collect()
+    }
+
     /// Number of tokens the model reads of `text` (after truncation).
     pub fn token_count(&self, text: &str) -> Result<usize, ModelError> {
         let enc = self

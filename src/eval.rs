@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::config::{MatcherConfig, ReplyConfig};
+use crate::config::{EngineConfig, ReplyConfig};
 use crate::embed::Embedder;
 use crate::engine::{Engine, EngineError, Mode, Outcome, Response};
 use crate::knowledge::{KnowledgeBase, SignExample};
@@ -140,59 +140,49 @@ impl Tally {
 
     fn record_entry(&mut self, id: &str, text: &str, ask: &Response, auto: &Response) {
         self.on_topic += 1;
-        match (ask.outcome.clone(), auto.answered()) {
-            (Outcome::Answer { entry }, _) if entry != id => {
-                self.fail(&format!("ask wrong {id} -> {entry}"), text, ask)
-            }
-            (Outcome::Answer { .. }, false) => self.fail(&format!("auto silent {id}"), text, auto),
-            (Outcome::Answer { .. }, true) => {}
-            _ => self.fail(&format!("ask unanswered {id}"), text, ask),
-        }
-        if ask.tier.is_some() {
-            self.on_topic_false_alarms += 1;
-        }
-        if let Outcome::Answer { entry: got } = &ask.outcome {
-            if got == id {
-                self.ask_right += 1;
-            } else {
+        let expected = Expected::Entry(id.to_string());
+        match judge(&expected, ask) {
+            Verdict::Right => self.ask_right += 1,
+            Verdict::Wrong(got) => {
                 self.ask_wrong += 1;
                 *self
                     .confusion
-                    .entry((id.to_string(), got.to_string()))
+                    .entry((id.to_string(), got.clone()))
                     .or_default() += 1;
+                self.fail(&format!("ask wrong {id} -> {got}"), text, ask);
             }
-        }
-        if let Outcome::Answer { entry } = &auto.outcome {
-            self.auto_replies += 1;
-            if entry == id && auto.tier.is_none() {
-                self.auto_correct += 1;
+            Verdict::FalseAlarm(_) => {
+                self.on_topic_false_alarms += 1;
+                self.fail(&format!("ask escalated {id}"), text, ask);
             }
+            _ => self.fail(&format!("ask unanswered {id}"), text, ask),
         }
+        self.record_auto(&expected, text, auto);
     }
 
     fn record_none(&mut self, text: &str, ask: &Response, auto: &Response) {
         self.none += 1;
-        if auto.answered() {
-            self.fail("auto replied to none", text, auto);
-        } else if ask.answered() {
+        if judge(&Expected::Decline, ask) == Verdict::Right {
+            self.none_declined += 1;
+        } else {
             self.fail("ask answered none", text, ask);
         }
-        if !ask.answered() {
-            self.none_declined += 1;
-        }
         if auto.answered() {
-            self.auto_replies += 1;
             self.auto_none_replies += 1;
         }
+        self.record_auto(&Expected::Decline, text, auto);
     }
 
     fn record_sign(&mut self, want: Option<Tier>, text: &str, ask: &Response, auto: &Response) {
-        if want.is_some() && !ask.escalated() {
-            self.fail("warning sign missed", text, ask);
-        } else if want.is_some() && ask.tier != want {
-            self.fail(&format!("tier {:?} for {:?}", ask.tier, want), text, ask);
-        } else if want.is_none() && ask.escalated() {
-            self.fail("look-alike escalated", text, ask);
+        let expected = want.map_or(Expected::Ordinary, Expected::Escalate);
+        let verdict = judge(&expected, ask);
+        match (&verdict, want) {
+            (Verdict::Right, _) => {}
+            (Verdict::Unanswered, _) => self.fail("warning sign missed", text, ask),
+            (Verdict::OtherTier(got), Some(want)) => {
+                self.fail(&format!("tier {} for {}", got.key(), want.key()), text, ask)
+            }
+            _ => self.fail("look-alike escalated", text, ask),
         }
         match want {
             Some(tier) => {
@@ -201,23 +191,94 @@ impl Tally {
                 if ask.escalated() {
                     slot.1 += 1;
                 }
-                if ask.tier == Some(tier) {
+                if verdict == Verdict::Right {
                     slot.2 += 1;
                 }
+                // Auto mode catches a warning sign when it leads with any advice to get help.
                 if auto.answered() {
                     self.auto_replies += 1;
-                    if auto.escalated() {
-                        self.auto_correct += 1;
-                    }
+                    self.auto_correct += usize::from(auto.escalated());
                 }
             }
             None => {
                 self.look_alikes += 1;
-                if ask.escalated() {
+                if verdict != Verdict::Right {
                     self.look_alike_alarms += 1;
                 }
+                self.record_auto(&expected, text, auto);
             }
         }
+    }
+
+    /// Auto mode: every post counts towards precision, a right one towards recall.
+    fn record_auto(&mut self, expected: &Expected, text: &str, auto: &Response) {
+        if !auto.answered() {
+            return;
+        }
+        self.auto_replies += 1;
+        if judge(expected, auto) == Verdict::Right {
+            self.auto_correct += usize::from(matches!(expected, Expected::Entry(_)));
+        } else {
+            self.fail("auto reply wrong", text, auto);
+        }
+    }
+}
+
+/// What a message should get. One scorer for cross-validation, the labelled files and the
+/// tests, so that "answered right" means the same everywhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// This entry's answer, with no advice to get help in front of it.
+    Entry(String),
+    /// No answer: chatter, or a question the knowledge doesn't cover.
+    Decline,
+    /// Advice to get help first, of this tier.
+    Escalate(Tier),
+    /// A look-alike: ordinary however alarming it sounds, so no advice to get help.
+    Ordinary,
+}
+
+/// How one reply fared against what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// What was expected: the entry, the silence or decline, or the escalation to its tier.
+    Right,
+    /// Answered with another entry.
+    Wrong(String),
+    /// Escalated, to another tier than expected.
+    OtherTier(Tier),
+    /// Advice to get help where none was needed.
+    FalseAlarm(Tier),
+    /// An answer where none was wanted.
+    Answered,
+    /// No answer (or no escalation) where one was expected.
+    Unanswered,
+}
+
+/// Judges one reply, in either mode (auto mode's silence is a decline).
+pub fn judge(expected: &Expected, r: &Response) -> Verdict {
+    let alarm = r.tier.filter(|_| r.escalated());
+    match expected {
+        Expected::Entry(id) => match (&r.outcome, alarm) {
+            (_, Some(tier)) => Verdict::FalseAlarm(tier),
+            (Outcome::Answer { entry }, None) if entry == id.as_str() => Verdict::Right,
+            (Outcome::Answer { entry }, None) => Verdict::Wrong(entry.to_string()),
+            _ => Verdict::Unanswered,
+        },
+        Expected::Decline if r.answered() => match alarm {
+            Some(tier) => Verdict::FalseAlarm(tier),
+            None => Verdict::Answered,
+        },
+        Expected::Decline => Verdict::Right,
+        Expected::Escalate(want) => match alarm {
+            Some(tier) if tier == *want => Verdict::Right,
+            Some(tier) => Verdict::OtherTier(tier),
+            None => Verdict::Unanswered,
+        },
+        Expected::Ordinary => match alarm {
+            Some(tier) => Verdict::FalseAlarm(tier),
+            None => Verdict::Right,
+        },
     }
 }
 
@@ -255,7 +316,7 @@ fn sign_kind(s: &SignExample) -> &'static str {
 /// k-fold cross-validation of the engine over the knowledge's own examples.
 pub fn cross_validate(
     kb: &KnowledgeBase,
-    matcher: &MatcherConfig,
+    matcher: &EngineConfig,
     reply: &ReplyConfig,
     embedder: &Arc<Embedder>,
     vectors: &Vectors,

@@ -237,6 +237,10 @@ impl KnowledgeBase {
             known_words.push(e.title.clone());
             typo_targets.extend(e.keywords.iter().cloned());
         }
+        // The other examples are members' words too: "knee locked" and "not settling" are
+        // what they wrote, not typos of "looked" and "selling".
+        known_words.extend(self.none.iter().cloned());
+        known_words.extend(self.warning_signs.iter().map(|s| s.text.clone()));
         for s in &lex.synonyms {
             typo_targets.extend(s.variants.iter().cloned());
         }

@@ -103,7 +103,7 @@ pub fn load_engine(config: &Config, embedder: &Arc<Embedder>) -> Result<Engine, 
     let kb = KnowledgeBase::load_dir(&config.knowledge_dir)?;
     Ok(Engine::new(
         kb,
-        config.matcher.clone(),
+        config.engine(),
         config.reply.clone(),
         embedder.clone(),
         Some(&config.cache_dir()),

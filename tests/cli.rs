@@ -86,7 +86,7 @@ fn a_bad_config_value_names_its_key() {
     common::write(
         &dir,
         "bad.toml",
-        "[matcher]\nauto_answer = 3.0\n[reply]\nmax_chars = 9000\n[discord]\nmax_waiting_questions = 0\n",
+        "[auto]\nanswer = 3.0\n[reply]\nmax_chars = 9000\n[discord]\nmax_waiting_questions = 0\n",
     );
     let out = Command::new(common::bin())
         .env("RUNCLUB_CACHE_DIR", common::cache_dir())
@@ -97,11 +97,32 @@ fn a_bad_config_value_names_its_key() {
         .unwrap();
     assert_eq!(out.status.code(), Some(78));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("matcher.auto_answer"), "{err}");
+    assert!(err.contains("auto.answer"), "{err}");
     assert!(err.contains("reply.max_chars"), "{err}");
     assert!(err.contains("discord.max_waiting_questions"), "{err}");
 
-    common::write(&dir, "typo.toml", "[matcher]\nask_anser = 0.5\n");
+    // A key written for an older version, before the engine's settings were grouped: named
+    // with where it lives now.
+    common::write(
+        &dir,
+        "old.toml",
+        "[matcher]\nask_answer = 0.4\nauto_answer = 0.5\n",
+    );
+    let out = Command::new(common::bin())
+        .arg("--config")
+        .arg(dir.join("old.toml"))
+        .args(["ask", "hi"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("matcher.ask_answer is now ask.answer")
+            && err.contains("matcher.auto_answer is now auto.answer"),
+        "{err}"
+    );
+
+    common::write(&dir, "typo.toml", "[ask]\nanser = 0.5\n");
     let out = Command::new(common::bin())
         .env("RUNCLUB_CACHE_DIR", common::cache_dir())
         .arg("--config")
@@ -111,7 +132,7 @@ fn a_bad_config_value_names_its_key() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("ask_anser") && err.contains("line 2"), "{err}");
+    assert!(err.contains("anser") && err.contains("line 2"), "{err}");
 }
 
 #[test]
@@ -249,7 +270,7 @@ fn check_reports_missing_model_files() {
 #[test]
 fn start_up_errors_exit_with_ex_config() {
     let dir = common::temp_dir("exit-codes");
-    common::write(&dir, "bad-value.toml", "[matcher]\nask_answer = 3\n");
+    common::write(&dir, "bad-value.toml", "[ask]\nanswer = 3\n");
     common::write(
         &dir,
         "bad-fallback.toml",
@@ -276,7 +297,7 @@ fn start_up_errors_exit_with_ex_config() {
             "bad config value",
             vec![],
             vec!["--config".into(), dir.join("bad-value.toml")],
-            "matcher.ask_answer",
+            "ask.answer",
         ),
         (
             "unknown fallback entry",

@@ -509,7 +509,7 @@ fn short_replies_keep_the_prompt_and_the_safety_line() {
     };
     let engine = runclub_bot::Engine::new(
         kb,
-        runclub_bot::config::MatcherConfig::default(),
+        runclub_bot::config::EngineConfig::default(),
         reply,
         common::embedder(),
         Some(&common::cache_dir()),
@@ -539,4 +539,31 @@ fn short_replies_keep_the_prompt_and_the_safety_line() {
     assert!(emergency
         .text
         .starts_with("🚨 **Call emergency services now"));
+}
+
+/// What the model reads of a member's message: typos of our words are corrected, real words
+/// never are, and the examples the model learnt from went through the same step. Before the
+/// model's vocabulary guarded the corrector, "my knee locked" reached the model as "my knee
+/// looked" and "not settling" as "not selling".
+#[test]
+fn the_model_reads_typos_corrected_and_real_words_as_written() {
+    let engine = common::engine();
+    let cases = [
+        ("can u streach ur IT bnad", "can u stretch ur IT band"),
+        (
+            "knee locked after i twisted it, not settling",
+            "knee locked after i twisted it, not settling",
+        ),
+        (
+            "threw up after the race and my lungs hurt",
+            "threw up after the race and my lungs hurt",
+        ),
+        (
+            "does anyone else get stitches on downhills",
+            "does anyone else get stitches on downhills",
+        ),
+    ];
+    for (written, read) in cases {
+        assert_eq!(engine.prepare(written).model_text(), read, "{written}");
+    }
 }

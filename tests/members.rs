@@ -4,7 +4,8 @@
 
 mod common;
 
-use runclub_bot::engine::{Mode, Outcome};
+use runclub_bot::engine::Mode;
+use runclub_bot::eval::{judge, Expected, Verdict};
 
 struct Case {
     kind: String,
@@ -40,25 +41,23 @@ fn members_messages_in_ask_and_auto_mode() {
     let (mut on_ok, mut red_ok, mut quiet_ok, mut auto_hits, mut auto_wrong, mut auto_noise) =
         (0, 0, 0, 0, 0, 0);
     for c in &cases {
-        let ask = engine.respond(&engine.prepare(&c.text), Mode::Ask);
-        let auto = engine.respond(&engine.prepare(&c.text), engine.auto());
-        let entry = |r: &runclub_bot::Response| match &r.outcome {
-            Outcome::Answer { entry } => Some(entry.to_string()),
-            _ => None,
-        };
+        let message = engine.prepare(&c.text);
+        let ask = engine.respond(&message, Mode::Ask);
+        let auto = engine.respond(&message, engine.auto());
         match c.kind.as_str() {
             "on_topic" => {
-                let ok = entry(&ask).as_deref() == Some(c.expected.as_str()) && !ask.escalated();
-                on_ok += usize::from(ok);
-                if !ok {
-                    misses.push(format!("ask {:?} -> {:?}", c.text, entry(&ask)));
+                let expected = Expected::Entry(c.expected.clone());
+                let verdict = judge(&expected, &ask);
+                on_ok += usize::from(verdict == Verdict::Right);
+                if verdict != Verdict::Right {
+                    misses.push(format!("ask {:?} -> {verdict:?}", c.text));
                 }
-                if let Some(e) = entry(&auto) {
-                    if e == c.expected {
-                        auto_hits += 1;
-                    } else {
+                match judge(&expected, &auto) {
+                    Verdict::Right => auto_hits += 1,
+                    Verdict::Unanswered => {}
+                    other => {
                         auto_wrong += 1;
-                        misses.push(format!("auto {:?} -> {e}", c.text));
+                        misses.push(format!("auto {:?} -> {other:?}", c.text));
                     }
                 }
             }
@@ -76,8 +75,9 @@ fn members_messages_in_ask_and_auto_mode() {
                 }
             }
             _ => {
-                quiet_ok += usize::from(!ask.answered());
-                if ask.answered() {
+                let declined = judge(&Expected::Decline, &ask) == Verdict::Right;
+                quiet_ok += usize::from(declined);
+                if !declined {
                     misses.push(format!("answered {} {:?}", c.kind, c.text));
                 }
                 if auto.answered() {

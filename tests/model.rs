@@ -8,6 +8,7 @@ mod common;
 
 use runclub_bot::embed::{dot, MAX_TOKENS};
 use runclub_bot::engine::{Mode, Outcome};
+use runclub_bot::eval::{judge, Expected, Verdict};
 use runclub_bot::semantic::{self, Vectors};
 use runclub_bot::triage::Tier;
 use runclub_bot::KnowledgeBase;
@@ -83,12 +84,13 @@ fn the_cache_returns_what_the_model_computes() {
 fn cross_validation_over_the_knowledge_examples() {
     let kb = KnowledgeBase::load_dir(&common::repo().join("knowledge")).unwrap();
     let embedder = common::embedder();
-    let texts = semantic::example_texts(&kb);
-    let (vectors, _) = Vectors::compute(&embedder, &texts, Some(&common::cache_dir())).unwrap();
     let config = runclub_bot::Config::default();
+    let texts = runclub_bot::Engine::example_model_texts(&kb, &config.engine(), &embedder);
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let (vectors, _) = Vectors::compute(&embedder, &refs, Some(&common::cache_dir())).unwrap();
     let t = runclub_bot::eval::cross_validate(
         &kb,
-        &config.matcher,
+        &config.engine(),
         &config.reply,
         &embedder,
         &vectors,
@@ -152,33 +154,31 @@ fn held_out_member_messages() {
         (0, 0, 0, 0, 0, 0);
     let (mut auto_replies, mut auto_ok, mut chatter_replies) = (0, 0, 0);
     for c in &cases {
-        let ask = engine.respond(&engine.prepare(&c.text), Mode::Ask);
-        let auto = engine.respond(&engine.prepare(&c.text), engine.auto());
-        let answered_entry = |r: &runclub_bot::Response| match &r.outcome {
-            Outcome::Answer { entry } => Some(entry.to_string()),
-            _ => None,
-        };
+        let message = engine.prepare(&c.text);
+        let ask = engine.respond(&message, Mode::Ask);
+        let auto = engine.respond(&message, engine.auto());
         if auto.answered() {
             auto_replies += 1;
         }
         match c.kind.as_str() {
             "on_topic" => {
                 on += 1;
-                match answered_entry(&ask) {
-                    Some(e) if e == c.label && !ask.escalated() => right += 1,
-                    Some(e) => {
+                let expected = Expected::Entry(c.label.clone());
+                match judge(&expected, &ask) {
+                    Verdict::Right => right += 1,
+                    Verdict::Unanswered => {}
+                    other => {
                         wrong += 1;
-                        misses.push(format!("{:?}: {e} instead of {}", c.text, c.label));
+                        misses.push(format!("{:?}: {other:?} instead of {}", c.text, c.label));
                     }
-                    None => {}
                 }
-                if answered_entry(&auto).as_deref() == Some(c.label.as_str()) {
+                if judge(&expected, &auto) == Verdict::Right {
                     auto_ok += 1;
                 }
             }
             "chatter" | "out_of_scope" => {
                 quiet += 1;
-                declined += usize::from(!ask.answered());
+                declined += usize::from(judge(&Expected::Decline, &ask) == Verdict::Right);
                 if auto.answered() {
                     chatter_replies += 1;
                     misses.push(format!("auto reply to {:?}", c.text));
@@ -219,7 +219,8 @@ fn held_out_member_messages() {
             }
             "near_miss" => {
                 near += 1;
-                if ask.tier >= Some(Tier::Urgent) {
+                if matches!(judge(&Expected::Ordinary, &ask), Verdict::FalseAlarm(t) if t >= Tier::Urgent)
+                {
                     alarms += 1;
                     misses.push(format!("alarm on {:?}", c.text));
                 }

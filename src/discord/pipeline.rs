@@ -42,7 +42,7 @@ pub async fn auto_decision(
     let engine = state.engine();
     let threshold = autoreply::threshold(
         &state.config.autoreply,
-        state.config.matcher.auto_answer,
+        state.config.auto.answer,
         settings.sensitivity,
     );
     let done = |decision| AutoDecision {

@@ -1,7 +1,7 @@
 //! Fusion: the trained head's probabilities and the lexical matcher's scores blended into one
 //! ranking, and the explicit triage rules and the learnt detector combined into one tier.
 
-use crate::config::MatcherConfig;
+use crate::config::EngineConfig;
 use crate::knowledge::{EntryId, KnowledgeBase};
 use crate::matcher::Analysis;
 use crate::prepared::Prepared;
@@ -73,7 +73,7 @@ pub(super) fn tier(
     message: &Prepared,
     signs: &[triage::Sign],
     semantic: Option<&Semantic>,
-    config: &MatcherConfig,
+    config: &EngineConfig,
 ) -> Option<Tier> {
     let words = message.words();
     // The detector only speaks about messages that mention a body or a symptom, and not about
@@ -92,9 +92,9 @@ pub(super) fn tier(
 /// The tier the warning-sign detector sees, from its probabilities (none, physio, urgent,
 /// emergency). Emergency and urgent have their own, lower threshold: missing one costs far
 /// more than a needless "get this seen now".
-fn detected_tier(p: &[f32], config: &MatcherConfig) -> Option<Tier> {
+fn detected_tier(p: &[f32], config: &EngineConfig) -> Option<Tier> {
     let urgent = p[2] + p[3];
-    if urgent >= config.urgent_threshold {
+    if urgent >= config.detector.urgent_threshold {
         return Some(if p[3] >= p[2] {
             Tier::Emergency
         } else {
@@ -103,7 +103,7 @@ fn detected_tier(p: &[f32], config: &MatcherConfig) -> Option<Tier> {
     }
     // A warning sign, but urgent and emergency together short of their threshold: the physio
     // tier, whichever of the three scored highest.
-    if 1.0 - p[0] >= config.sign_threshold {
+    if 1.0 - p[0] >= config.detector.sign_threshold {
         return Some(Tier::Physio);
     }
     None

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::classifier::TrainError;
-use crate::config::{MatcherConfig, ReplyConfig};
+use crate::config::{EngineConfig, ReplyConfig};
 use crate::embed::{Embedder, ModelError};
 use crate::knowledge::{Entry, EntryId, KnowledgeBase};
 use crate::matcher::{Intent, MatchWeights, Matcher};
@@ -83,7 +83,7 @@ pub struct Engine {
     matcher: Matcher,
     embedder: Arc<Embedder>,
     trained: Trained,
-    config: MatcherConfig,
+    config: EngineConfig,
     reply: ReplyConfig,
     fallback: EntryId,
 }
@@ -105,12 +105,12 @@ impl Engine {
     /// detector, and indexes the entries.
     pub fn new(
         kb: KnowledgeBase,
-        config: MatcherConfig,
+        config: EngineConfig,
         reply: ReplyConfig,
         embedder: Arc<Embedder>,
         cache_dir: Option<&Path>,
     ) -> Result<Self, EngineError> {
-        let matcher = Matcher::new(&kb, weights(&config));
+        let matcher = matcher(&kb, &config, &embedder);
         let texts = model_texts(&kb, &matcher);
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let started = std::time::Instant::now();
@@ -130,25 +130,29 @@ impl Engine {
     /// Cross-validation trains many engines on subsets of one set of embeddings.
     pub fn with_vectors(
         kb: KnowledgeBase,
-        config: MatcherConfig,
+        config: EngineConfig,
         reply: ReplyConfig,
         embedder: Arc<Embedder>,
         vectors: &Vectors,
     ) -> Result<Self, EngineError> {
-        let matcher = Matcher::new(&kb, weights(&config));
+        let matcher = matcher(&kb, &config, &embedder);
         Self::build(kb, matcher, config, reply, embedder, vectors)
     }
 
     /// What the model embeds for each example of `kb`, each once: the examples prepared exactly
     /// as a member's message is, so that the head learns from what it will be shown.
-    pub fn example_model_texts(kb: &KnowledgeBase, config: &MatcherConfig) -> Vec<String> {
-        model_texts(kb, &Matcher::new(kb, weights(config)))
+    pub fn example_model_texts(
+        kb: &KnowledgeBase,
+        config: &EngineConfig,
+        embedder: &Embedder,
+    ) -> Vec<String> {
+        model_texts(kb, &matcher(kb, config, embedder))
     }
 
     fn build(
         kb: KnowledgeBase,
         matcher: Matcher,
-        config: MatcherConfig,
+        config: EngineConfig,
         reply: ReplyConfig,
         embedder: Arc<Embedder>,
         vectors: &Vectors,
@@ -179,8 +183,8 @@ impl Engine {
         let trained = semantic::train(
             &kb,
             &vector_of,
-            &config.training(config.head_balance),
-            &config.training(config.sign_balance),
+            &config.training.with_balance(config.head.balance),
+            &config.training.with_balance(config.detector.balance),
         )?;
         Ok(Engine {
             kb,
@@ -201,7 +205,7 @@ impl Engine {
         &self.matcher
     }
 
-    pub fn config(&self) -> &MatcherConfig {
+    pub fn config(&self) -> &EngineConfig {
         &self.config
     }
 
@@ -289,7 +293,7 @@ impl Engine {
             &self.kb,
             &analysis,
             semantic.as_ref(),
-            self.config.head_weight,
+            self.config.head.weight,
         );
         let n = self.kb.entries.len();
         let none_probability = semantic.as_ref().map_or(0.0, |s| s.head[n]);
@@ -337,11 +341,14 @@ impl Engine {
     }
 }
 
-fn weights(config: &MatcherConfig) -> MatchWeights {
-    MatchWeights {
-        phrasing: config.phrasing_weight,
-        unknown_word: config.unknown_word_weight,
-    }
+/// The lexical matcher for `kb`, whose typo corrector knows the model's vocabulary as real
+/// words.
+fn matcher(kb: &KnowledgeBase, config: &EngineConfig, embedder: &Embedder) -> Matcher {
+    let weights = MatchWeights {
+        phrasing: config.matcher.phrasing_weight,
+        unknown_word: config.matcher.unknown_word_weight,
+    };
+    Matcher::with_dictionary(kb, weights, embedder.words())
 }
 
 /// Each example's model text, each once.

@@ -1,19 +1,19 @@
 //! Policy: what the bot does with a message, given the fused ranking and the tier. Pure: no
 //! model, no text, only scores, flags and the configuration's thresholds.
 //!
-//! - **ask** (a member asked the bot): answer at `ask_answer` or above; offer up to
-//!   `max_suggestions` "did you mean" entries at `ask_suggest` or above; otherwise decline and
+//! - **ask** (a member asked the bot): answer at `ask.answer` or above; offer up to
+//!   `ask.max_suggestions` "did you mean" entries at `ask.suggest` or above; otherwise decline and
 //!   say what the bot can answer. A possible emergency or urgent injury gets the safety advice
 //!   and nothing else; a message with physio signs on one of our topics is answered, leading
 //!   with the physio recommendation.
 //! - **auto** (the bot reads a channel): speak only when the message is a question, names one of
-//!   our topics and nothing out of scope, the head's "none" probability is under `auto_none_max`,
+//!   our topics and nothing out of scope, the head's "none" probability is under `auto.none_max`,
 //!   and the best entry reaches the policy's threshold and beats the runner-up by `auto_margin`
 //!   (below `auto_agreement_below`, the head and the lexical matcher must also agree). A
 //!   possible emergency or urgent injury gets the safety reply when the policy allows it.
 //!   Everything else is silence, with the reason recorded (for `/autoreply test`).
 
-use crate::config::MatcherConfig;
+use crate::config::EngineConfig;
 use crate::knowledge::EntryId;
 use crate::matcher::{Analysis, Intent};
 use crate::triage::Tier;
@@ -46,11 +46,11 @@ pub struct AutoPolicy {
 }
 
 impl AutoPolicy {
-    /// The configuration's own policy: `auto_answer` and `auto_safety`.
-    pub fn from_config(config: &MatcherConfig) -> AutoPolicy {
+    /// The configuration's own policy: `auto.answer` and `auto.safety`.
+    pub fn from_config(config: &EngineConfig) -> AutoPolicy {
         AutoPolicy {
-            answer: config.auto_answer,
-            safety: config.auto_safety,
+            answer: config.auto.answer,
+            safety: config.auto.safety,
         }
     }
 }
@@ -168,25 +168,25 @@ pub(super) fn confidence(
     analysis: &Analysis,
     out_of_scope: &[String],
     mode: Mode,
-    config: &MatcherConfig,
+    config: &EngineConfig,
 ) -> f32 {
     let Some(top) = candidates.first() else {
         return 0.0;
     };
     let mut conf = top.score;
     if !analysis.on_topic {
-        conf *= config.off_topic_factor;
+        conf *= config.matcher.off_topic_factor;
     }
     if !out_of_scope.is_empty() {
-        conf *= config.out_of_scope_factor;
+        conf *= config.matcher.out_of_scope_factor;
     }
     if mode == Mode::Ask && analysis.intent == Intent::None {
-        conf *= config.not_a_question_factor;
+        conf *= config.ask.not_a_question_factor;
     }
     conf.clamp(0.0, 1.0)
 }
 
-pub(super) fn decide(c: &Context, mode: Mode, config: &MatcherConfig) -> Outcome {
+pub(super) fn decide(c: &Context, mode: Mode, config: &EngineConfig) -> Outcome {
     match mode {
         Mode::Ask => decide_ask(c, config),
         Mode::Auto(policy) => decide_auto(c, policy, config),
@@ -195,14 +195,14 @@ pub(super) fn decide(c: &Context, mode: Mode, config: &MatcherConfig) -> Outcome
 
 /// The entry to answer a warning-sign message with: the best match when it is at least "did
 /// you mean" good, else the general when-to-see-a-physio entry.
-fn escalation_entry(c: &Context, config: &MatcherConfig) -> EntryId {
+fn escalation_entry(c: &Context, config: &EngineConfig) -> EntryId {
     match c.candidates.first() {
-        Some(top) if c.confidence >= config.ask_suggest => top.entry.clone(),
+        Some(top) if c.confidence >= config.ask.suggest => top.entry.clone(),
         _ => c.fallback.clone(),
     }
 }
 
-fn decide_ask(c: &Context, config: &MatcherConfig) -> Outcome {
+fn decide_ask(c: &Context, config: &EngineConfig) -> Outcome {
     let a = c.analysis;
     if let Some(tier) = c.tier {
         if tier >= Tier::Urgent {
@@ -210,7 +210,7 @@ fn decide_ask(c: &Context, config: &MatcherConfig) -> Outcome {
         }
         // The physio advice always comes (see `render`); the background of an entry only when
         // the message is about something the knowledge covers.
-        if a.on_topic || c.confidence >= config.ask_suggest {
+        if a.on_topic || c.confidence >= config.ask.suggest {
             return Outcome::Answer {
                 entry: escalation_entry(c, config),
             };
@@ -223,9 +223,9 @@ fn decide_ask(c: &Context, config: &MatcherConfig) -> Outcome {
     };
     // Chat that isn't a question or a claim ("doms today haha") gets at most a "did you mean":
     // answering it outright would read as the bot butting in.
-    if c.confidence >= config.ask_answer
+    if c.confidence >= config.ask.answer
         && a.intent != Intent::None
-        && c.none_probability < config.ask_none_max
+        && c.none_probability < config.ask.none_max
     {
         return Outcome::Answer {
             entry: top.entry.clone(),
@@ -233,16 +233,16 @@ fn decide_ask(c: &Context, config: &MatcherConfig) -> Outcome {
     }
     // A message that names one of our topics gets a "did you mean" even when the head doesn't
     // recognise it ("doms?"): offering is cheap, and the member chooses.
-    if c.confidence >= config.ask_suggest
+    if c.confidence >= config.ask.suggest
         && c.out_of_scope.is_empty()
-        && (c.none_probability < config.ask_none_max || a.on_topic)
+        && (c.none_probability < config.ask.none_max || a.on_topic)
     {
         // Offer the entries close to the best one, not everything above the floor.
         let floor = top.score * 0.6;
         let entries = c
             .candidates
             .iter()
-            .take(config.max_suggestions)
+            .take(config.ask.max_suggestions)
             .filter(|s| s.score >= floor)
             .map(|s| s.entry.clone())
             .collect();
@@ -250,18 +250,18 @@ fn decide_ask(c: &Context, config: &MatcherConfig) -> Outcome {
     }
     let reason = if !c.out_of_scope.is_empty() {
         Silence::OutOfScope(c.out_of_scope.to_vec())
-    } else if c.none_probability >= config.ask_none_max {
+    } else if c.none_probability >= config.ask.none_max {
         Silence::NotOurTopic
     } else {
         Silence::LowConfidence {
             confidence: c.confidence,
-            threshold: config.ask_suggest,
+            threshold: config.ask.suggest,
         }
     };
     Outcome::Decline { reason }
 }
 
-fn decide_auto(c: &Context, policy: AutoPolicy, config: &MatcherConfig) -> Outcome {
+fn decide_auto(c: &Context, policy: AutoPolicy, config: &EngineConfig) -> Outcome {
     let a = c.analysis;
     let decline = |reason| Outcome::Decline { reason };
     // Urgent and emergency advice goes out whatever the topic (unless the server turned safety
@@ -278,7 +278,7 @@ fn decide_auto(c: &Context, policy: AutoPolicy, config: &MatcherConfig) -> Outco
         Some(_)
             if a.intent != Intent::None
                 && c.out_of_scope.is_empty()
-                && (a.on_topic || c.confidence >= config.ask_suggest) =>
+                && (a.on_topic || c.confidence >= config.ask.suggest) =>
         {
             return Outcome::Answer {
                 entry: escalation_entry(c, config),
@@ -289,13 +289,13 @@ fn decide_auto(c: &Context, policy: AutoPolicy, config: &MatcherConfig) -> Outco
     if !c.out_of_scope.is_empty() {
         return decline(Silence::OutOfScope(c.out_of_scope.to_vec()));
     }
-    if config.auto_requires_topic && !a.on_topic {
+    if config.auto.requires_topic && !a.on_topic {
         return decline(Silence::NotOurTopic);
     }
     if a.intent < Intent::Likely {
         return decline(Silence::NotAQuestion);
     }
-    if c.none_probability >= config.auto_none_max {
+    if c.none_probability >= config.auto.none_max {
         return decline(Silence::NotOurTopic);
     }
     let Some(top) = c.candidates.first() else {
@@ -311,11 +311,11 @@ fn decide_auto(c: &Context, policy: AutoPolicy, config: &MatcherConfig) -> Outco
         .candidates
         .get(1)
         .map_or(top.score, |s| top.score - s.score);
-    let disagree = !c.agree && c.confidence < config.auto_agreement_below;
-    if disagree || margin < config.auto_margin {
+    let disagree = !c.agree && c.confidence < config.auto.agreement_below;
+    if disagree || margin < config.auto.margin {
         return decline(Silence::Ambiguous {
             margin,
-            needed: config.auto_margin,
+            needed: config.auto.margin,
         });
     }
     Outcome::Answer {

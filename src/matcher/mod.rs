@@ -103,8 +103,15 @@ impl Default for MatchWeights {
 
 impl Matcher {
     pub fn new(kb: &KnowledgeBase, weights: MatchWeights) -> Self {
+        Self::with_dictionary(kb, weights, Vec::new())
+    }
+
+    /// As [`new`](Self::new), with a dictionary of real words (the model's vocabulary) that the
+    /// typo corrector leaves alone besides the knowledge's own words.
+    pub fn with_dictionary(kb: &KnowledgeBase, weights: MatchWeights, words: Vec<String>) -> Self {
         let lex = &kb.lexicon;
-        let spec = kb.lexicon_spec();
+        let mut spec = kb.lexicon_spec();
+        spec.known_words.extend(words);
         let normaliser = Normaliser::new(&spec);
 
         let mut indexed = Vec::with_capacity(kb.entries.len());

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use runclub_bot::config::{MatcherConfig, ReplyConfig};
+use runclub_bot::config::{EngineConfig, ReplyConfig};
 use runclub_bot::{Embedder, Engine, KnowledgeBase};
 
 pub fn repo() -> PathBuf {
@@ -37,7 +37,7 @@ pub fn engine() -> &'static Engine {
             KnowledgeBase::load_dir(&repo().join("knowledge")).expect("bundled knowledge loads");
         Engine::new(
             kb,
-            MatcherConfig::default(),
+            EngineConfig::default(),
             ReplyConfig::default(),
             embedder(),
             Some(&cache_dir()),
