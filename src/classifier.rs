@@ -10,7 +10,8 @@
 
 use candle_core::{DType, Device, Tensor, D};
 
-/// How a classifier is trained. Defaults were chosen by cross-validation (`runclub-bot eval`).
+/// How a classifier is trained. The bot's values come from the configuration (`[training]`,
+/// `head.balance`, `detector.balance`); `Default` is the same training with full class balance.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainConfig {
     pub epochs: usize,
@@ -24,12 +25,7 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig {
-            epochs: 200,
-            learning_rate: 0.05,
-            l2: 1e-3,
-            balance: 1.0,
-        }
+        crate::config::TrainingConfig::default().with_balance(1.0)
     }
 }
 

@@ -1,5 +1,6 @@
-//! The offline commands: `ask` (the bot's answers without Discord, one question or a batch) and
-//! `check` (validate the knowledge files).
+//! The offline commands: `ask` (the bot's answers without Discord, one question or a batch),
+//! `check` (validate the knowledge files and the model's) and `eval` (cross-validation over the
+//! knowledge's examples, and a labelled message file).
 
 use std::io::{BufRead, Write};
 use std::path::Path;

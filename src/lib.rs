@@ -11,13 +11,17 @@
 //! - [`classifier`]: the small trained classifiers over embeddings.
 //! - [`semantic`]: example embeddings (cached) and the head and warning-sign detector trained
 //!   on them.
-//! - [`triage`]: warning signs that call for a physio; pure.
-//! - [`engine`]: the ask-mode and auto-mode decisions on the fused scores.
+//! - [`prepared`]: one message prepared once for every reader of it (matcher, intent, triage,
+//!   the model).
+//! - [`triage`]: warning signs by explicit rule, in three tiers (emergency, urgent, physio);
+//!   pure.
+//! - [`engine`]: one prepared message in, one response out: fusion of the model and the
+//!   lexical matcher, the ask and auto decisions, the rendered reply.
 //! - [`eval`]: cross-validation over the knowledge's own examples (`runclub-bot eval`).
 //! - [`reply`]: the text a member sees, sourced, physio-prompted and safe to post.
 //! - [`settings`]: per-server auto-reply settings, votes and stats, in SQLite.
 //! - [`autoreply`]: whether the bot speaks on its own in a channel; pure, clock passed in.
-//! - [`cli`]: the offline commands (`ask`, `check`) that run without Discord.
+//! - [`cli`]: the offline commands (`ask`, `check`, `eval`) that run without Discord.
 //! - [`discord`]: the thin adapter: client building, commands, event routing, run loop.
 //!
 //! Nothing here imports serenity except the Discord adapter, so the core can be run, tested

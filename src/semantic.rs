@@ -182,22 +182,12 @@ pub struct Trained {
 }
 
 /// Class index of a tier in the warning-sign detector (0 is "no warning sign").
-pub fn tier_class(tier: Option<Tier>) -> usize {
+fn tier_class(tier: Option<Tier>) -> usize {
     match tier {
         None => 0,
         Some(Tier::Physio) => 1,
         Some(Tier::Urgent) => 2,
         Some(Tier::Emergency) => 3,
-    }
-}
-
-/// The tier of a warning-sign class index.
-pub fn class_tier(class: usize) -> Option<Tier> {
-    match class {
-        1 => Some(Tier::Physio),
-        2 => Some(Tier::Urgent),
-        3 => Some(Tier::Emergency),
-        _ => None,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Text normalisation shared by the matcher, the triage and the knowledge checks.
+//! Text normalisation shared by the matcher, the triage and the knowledge checks; the one phrase
+//! scanner ([`phrase_starts`]) every word list is read with.
 //!
 //! Members write short, long, slangy and all-caps; they misspell ("fome roler", "iliotibal") and
 //! bury the question in chat. Everything the matcher compares goes through one pipeline, applied
@@ -10,8 +11,8 @@
 //!    `doms`), `%` kept as the word `percent`;
 //! 3. spelling: British spellings mapped to one form (data, from the lexicon);
 //! 4. false friends removed ("rolling hills", "IT guy"), so they cannot anchor a match;
-//! 5. typo tolerance: an unknown word is corrected to the nearest topic word when it is one or
-//!    two edits away;
+//! 5. typo tolerance: an unknown word (in no example of the knowledge and not a real word the
+//!    model knows) is corrected to the nearest topic word when it is one or two edits away;
 //! 6. synonyms: phrases ("foam roller", "iliotibial band") become one concept term;
 //! 7. stop words dropped and the remaining words stemmed ("rolling" and "rolled" meet).
 
@@ -110,7 +111,7 @@ const STOP_WORDS: &[&str] = &[
 ];
 
 /// Whether `word` (folded) is one of the stop words.
-pub fn is_stop_word(word: &str) -> bool {
+fn is_stop_word(word: &str) -> bool {
     stop_words().contains(word)
 }
 

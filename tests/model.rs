@@ -152,7 +152,7 @@ fn held_out_member_messages() {
     let (mut on, mut right, mut wrong, mut quiet, mut declined) = (0, 0, 0, 0, 0);
     let (mut urgent, mut urgent_ok, mut physio, mut physio_ok, mut near, mut alarms) =
         (0, 0, 0, 0, 0, 0);
-    let (mut auto_replies, mut auto_ok, mut chatter_replies) = (0, 0, 0);
+    let (mut auto_replies, mut auto_ok, mut chatter_replies, mut on_alarms) = (0, 0, 0, 0);
     for c in &cases {
         let message = engine.prepare(&c.text);
         let ask = engine.respond(&message, Mode::Ask);
@@ -167,6 +167,10 @@ fn held_out_member_messages() {
                 match judge(&expected, &ask) {
                     Verdict::Right => right += 1,
                     Verdict::Unanswered => {}
+                    Verdict::FalseAlarm(_) => {
+                        on_alarms += 1;
+                        misses.push(format!("{:?}: escalated", c.text));
+                    }
                     other => {
                         wrong += 1;
                         misses.push(format!("{:?}: {other:?} instead of {}", c.text, c.label));
@@ -230,14 +234,16 @@ fn held_out_member_messages() {
     }
     let share = |n: usize, d: usize| n as f64 / d.max(1) as f64;
     let report = format!(
-        "on-topic right {right}/{on}, wrong {wrong}; declined {declined}/{quiet}; urgent+emergency \
+        "on-topic right {right}/{on}, wrong {wrong}, escalated {on_alarms}; declined {declined}/{quiet}; urgent+emergency \
          {urgent_ok}/{urgent}; physio {physio_ok}/{physio}; near-miss alarms {alarms}/{near}; \
          auto {auto_ok}/{auto_replies}, chatter replies {chatter_replies}\n{misses:#?}"
     );
-    // Measured: 100/120 right, 8 wrong, 65/65 declined, 24/24 urgent, 14/15 physio, 4/15
-    // near-miss alarms (all urgent-looking wording), auto 120/126, no chatter reply.
+    eprintln!("heldout.tsv: {}", report.lines().next().unwrap_or_default());
+    // Measured: 101/120 right, 4 wrong and 4 led with a physio recommendation, 65/65
+    // declined, 24/24 urgent, 14/15 physio, 2/15 near-miss alarms, auto 121/129, no chatter
+    // reply.
     assert!(share(right, on) >= 0.80, "{report}");
-    assert!(share(wrong, on) <= 0.08, "{report}");
+    assert!(share(wrong + on_alarms, on) <= 0.08, "{report}");
     assert!(share(declined, quiet) >= 0.95, "{report}");
     assert!(share(urgent_ok, urgent) >= 0.95, "{report}");
     assert!(share(physio_ok, physio) >= 0.85, "{report}");

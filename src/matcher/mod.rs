@@ -11,7 +11,8 @@
 //!
 //! The score is a weighted blend of the two, in `[0, 1]`. The [`Analysis`] also carries what the
 //! decisions in [`engine`](crate::engine) need beyond the ranking: whether the message names a
-//! topic of ours at all, whether it reads as a question, and which out-of-scope subjects it names.
+//! topic of ours at all, and whether it reads as a question ([`intent`], the English word lists).
+//! It reads a [`Prepared`] message; the out-of-scope subjects are the preparation's.
 
 use std::collections::{HashMap, HashSet};
 
@@ -26,7 +27,8 @@ use crate::text::Normaliser;
 /// One ranked candidate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    /// Index into [`KnowledgeBase::entries`].
+    /// Index into [`KnowledgeBase::entries`] of the knowledge this matcher was built on (the
+    /// engine turns it into an [`EntryId`](crate::knowledge::EntryId) before it leaves).
     pub entry: usize,
     /// Blended similarity in `[0, 1]`.
     pub score: f32,

@@ -445,24 +445,6 @@ impl Store {
         Ok(previous.map(|h| if h { Vote::Helpful } else { Vote::NotHelpful }))
     }
 
-    /// Keeps a question the bot could not answer, for improving the knowledge. Only the text and
-    /// the time: nothing about who asked. Entries older than `keep_days` are dropped.
-    pub fn record_unanswered(
-        &self,
-        guild: u64,
-        question: &str,
-        keep_days: u32,
-    ) -> Result<(), StoreError> {
-        let conn = self.conn();
-        let question: String = question.chars().take(500).collect();
-        conn.execute(
-            "INSERT INTO unanswered (guild_id, question, at) VALUES (?1, ?2, ?3)",
-            params![guild as i64, question, now()],
-        )?;
-        Self::purge(&conn, keep_days)?;
-        Ok(())
-    }
-
     /// Commits a batch of counts and unanswered questions in one transaction (one fsync).
     pub fn record_stats(
         &self,
