@@ -1679,3 +1679,325 @@ async fn emergencies_get_the_safety_reply_in_auto_channels() {
         .contains("Can you stretch or release the IT band?"));
     bot.finish();
 }
+
+// ------------------------------------------------------- entry ids, reloads and safety replies
+
+/// Every string in the knowledge files under `dir` that is exactly `from` (an entry's own id,
+/// and the `related` lists naming it) becomes `to`.
+fn rename_entry(dir: &Path, from: &str, to: &str) {
+    fn walk(v: &mut Value, from: &str, to: &str) {
+        match v {
+            Value::String(s) if s == from => *s = to.to_string(),
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, from, to)),
+            Value::Object(fields) => fields.values_mut().for_each(|f| walk(f, from, to)),
+            _ => {}
+        }
+    }
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        walk(&mut v, from, to);
+        std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    }
+}
+
+/// Moves the entry `id` from `from_file` to the end of `to_file`, renamed `new_id` (everywhere)
+/// and retitled `new_title`: it answers the same questions from another place in the list.
+fn move_entry(dir: &Path, id: &str, from_file: &str, to_file: &str, new_id: &str, new_title: &str) {
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+    };
+    let write = |name: &str, v: &Value| {
+        std::fs::write(dir.join(name), serde_json::to_string_pretty(v).unwrap()).unwrap()
+    };
+    let mut from = read(from_file);
+    let entries = from["entries"].as_array_mut().unwrap();
+    let at = entries.iter().position(|e| e["id"] == id).unwrap();
+    let mut entry = entries.remove(at);
+    write(from_file, &from);
+    entry["title"] = json!(new_title);
+    let mut to = read(to_file);
+    to["entries"].as_array_mut().unwrap().push(entry);
+    write(to_file, &to);
+    rename_entry(dir, id, new_id);
+}
+
+/// Copies every file of `from` over the files of `to`.
+fn install_knowledge(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+/// Polls `/faq stats` until it shows all of `needles` (answer and vote counts are recorded
+/// just after the reply or the vote's acknowledgement goes out); returns the page.
+async fn stats_showing(fake: &FakeDiscord, needles: &[&str]) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let stats = faq_stats(fake, GUILD_ID).await;
+        if needles.iter().all(|n| stats.contains(n)) {
+            return stats;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never showed {needles:?}: {stats}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The ids of the buttons under a posted channel message.
+fn posted_buttons(r: &Request) -> Vec<String> {
+    r.body["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|b| b["custom_id"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// An entry whose id happens to begin with `safety-` is an FAQ answer like any other: its auto
+/// reply carries the vote buttons, `/faq stats` counts it as replied (not as a safety reply)
+/// and among the most asked, and its votes are recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_id_starting_with_safety_is_an_ordinary_answer() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-safety-id");
+    let knowledge = dir.join("knowledge");
+    copy_knowledge(&knowledge);
+    rename_entry(&knowledge, "itb-not-a-muscle", "safety-itb-not-a-muscle");
+    let bot = Bot::start(&fake, &dir.join("data"), |c| {
+        c.knowledge_dir = knowledge.clone()
+    })
+    .await;
+    fake.wait_identified(1, 10).await;
+    moderate(&fake, "enable", json!([])).await;
+
+    let q = say_here(&fake, MEMBER_ID, "is the IT band a muscle?");
+    let post = fake
+        .wait_request(5, "the auto reply", posted_in(CHANNEL_ID))
+        .await;
+    let text = post.body["content"].as_str().unwrap();
+    assert!(
+        text.contains("Can you stretch or release the IT band?") && !text.starts_with("🚨"),
+        "{text}"
+    );
+    assert_eq!(post.body["message_reference"]["message_id"], q.to_string());
+    assert_eq!(post.body["allowed_mentions"]["parse"], json!([]));
+    assert_eq!(
+        posted_buttons(&post),
+        [
+            "rcb:vote:safety-itb-not-a-muscle:y",
+            "rcb:vote:safety-itb-not-a-muscle:n"
+        ],
+        "an answer carries the vote buttons, whatever its id"
+    );
+    // Counted as an answer, not as a safety reply.
+    wait_outcomes(&fake, &[(AutoOutcome::Replied, 1)]).await;
+    let stats = stats_showing(&fake, &["1. `safety-itb-not-a-muscle`: 1"]).await;
+    assert!(!stats.contains("safety replies"), "{stats}");
+
+    // A member finds it helpful: the vote is recorded against the entry.
+    let answer_msg = 424_242;
+    let press = fake.button_on(answer_msg, 7601, "rcb:vote:safety-itb-not-a-muscle:y");
+    let (r, _) = interact(&fake, press).await;
+    assert!(
+        ephemeral(&r) && content(&r).contains("Thanks"),
+        "{}",
+        content(&r)
+    );
+    stats_showing(&fake, &["`safety-itb-not-a-muscle`: 👍 1 · 👎 0"]).await;
+    bot.finish();
+}
+
+/// `/autoreply test` decides and describes from one knowledge, whatever reloads meanwhile:
+/// with the knowledge switched back and forth between one where the answering entry is
+/// `itb-not-a-muscle` and one where it was moved to the end and renamed, every test reply is
+/// a "Yes" naming that entry by an id and title it had together in one of the two (never a
+/// neighbour's, never an error), and the bot keeps answering afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autoreply_test_names_the_right_entry_while_the_knowledge_reloads() {
+    let fake = FakeDiscord::start().await;
+    let dir = common::temp_dir("e2e-test-reload");
+    let (original, moved, knowledge) = (
+        dir.join("original"),
+        dir.join("moved"),
+        dir.join("knowledge"),
+    );
+    copy_knowledge(&original);
+    copy_knowledge(&moved);
+    copy_knowledge(&knowledge);
+    const TITLE: &str = "Can you stretch or release the IT band?";
+    const MOVED_TITLE: &str = "Is the IT band something you can stretch?";
+    move_entry(
+        &moved,
+        "itb-not-a-muscle",
+        "it-band.json",
+        "warm-up.json",
+        "itb-is-not-a-muscle",
+        MOVED_TITLE,
+    );
+    let bot = Bot::start(&fake, &dir.join("data"), |c| {
+        c.knowledge_dir = knowledge.clone()
+    })
+    .await;
+    fake.wait_identified(1, 10).await;
+    moderate(&fake, "enable", json!([])).await;
+
+    let yes = |id: &str, title: &str| {
+        format!("**Yes**: this would get an auto reply with `{id}` ({title}) (confidence ")
+    };
+    let (before, after) = (
+        yes("itb-not-a-muscle", TITLE),
+        yes("itb-is-not-a-muscle", MOVED_TITLE),
+    );
+    let test = || {
+        moderate(
+            &fake,
+            "test",
+            json!([{"name": "message", "type": 3, "value": "is the IT band a muscle?"}]),
+        )
+    };
+
+    // Between reloads: each test names the entry as the knowledge has it now.
+    let mut reload_took = Vec::new();
+    for round in 0..2 {
+        let (from, expected) = if round % 2 == 0 {
+            (&moved, &after)
+        } else {
+            (&original, &before)
+        };
+        install_knowledge(from, &knowledge);
+        let t = Instant::now();
+        bot.state.reload().expect("the knowledge reloads");
+        reload_took.push(t.elapsed());
+        let text = test().await;
+        assert!(text.starts_with(expected.as_str()), "round {round}: {text}");
+    }
+
+    // Alongside reloads: a thread switches the knowledge back and forth while tests run one
+    // after another, so that swaps land between a decision and its description.
+    let state = bot.state.clone();
+    let (k, o, m) = (knowledge.clone(), original.clone(), moved.clone());
+    let reloader = std::thread::spawn(move || {
+        for round in 0..2 {
+            install_knowledge(if round % 2 == 0 { &m } else { &o }, &k);
+            state.reload().expect("the knowledge reloads");
+        }
+    });
+    let (mut tests, mut seen_before, mut seen_after) = (0, 0, 0);
+    while !reloader.is_finished() || tests < 16 {
+        let text = test().await;
+        tests += 1;
+        if text.starts_with(before.as_str()) {
+            seen_before += 1;
+        } else if text.starts_with(after.as_str()) {
+            seen_after += 1;
+        } else {
+            panic!("test {tests} during reloads: {text}");
+        }
+        assert!(tests < 2000, "the reloads never finished");
+    }
+    reloader.join().expect("every reload succeeded");
+    assert!(
+        seen_before > 0 && seen_after > 0,
+        "tests ran on both knowledges during the reloads"
+    );
+    eprintln!(
+        "autoreply test during reloads: {tests} tests ({seen_before} original, {seen_after} \
+         moved); reloads took {reload_took:?}"
+    );
+
+    // The last reload installed the original: the bot answers from it, by test and by /ask.
+    assert!(test().await.starts_with(before.as_str()));
+    let (r, _) = interact(&fake, ask(&fake, "is the IT band a muscle?")).await;
+    assert!(content(&r).contains(TITLE), "{}", content(&r));
+    bot.finish();
+}
+
+/// The safety-reply policy as members see it, in an auto-reply channel with shadow mode on:
+/// an emergency gets the full advice posted all the same, without vote buttons; the same
+/// member repeating it within the window gets nothing more (held back); another member
+/// reporting the same incident gets the short reply pointing to the advice just above; no
+/// reply pings anyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn safety_replies_in_shadow_mode_once_per_member_and_short_for_others() {
+    let (fake, bot, _dir) = connected("e2e-safety-policy").await;
+    moderate(&fake, "enable", json!([])).await;
+    moderate(
+        &fake,
+        "shadow",
+        json!([{"name": "on", "type": 5, "value": true}]),
+    )
+    .await;
+    let (first, again, other) = (7501, 7502, 7503);
+
+    // Shadow mode is on: an FAQ question is only recorded.
+    say_here(&fake, first, "does foam rolling break up adhesions?");
+    wait_outcomes(&fake, &[(AutoOutcome::WouldReply, 1)]).await;
+    assert_eq!(
+        posts(&fake),
+        0,
+        "nothing posted for an FAQ answer in shadow mode"
+    );
+
+    // An emergency: the full advice, posted despite shadow mode, nothing to vote on.
+    let emergency = "my mate collapsed at the finish and isn't responding";
+    let m = say_here(&fake, again, emergency);
+    let full = fake
+        .wait_request(5, "the safety reply", posted_in(CHANNEL_ID))
+        .await;
+    let full_text = full.body["content"].as_str().unwrap().to_string();
+    assert!(
+        full_text.starts_with("🚨 **Call emergency services now (999 / 112 / 911).**"),
+        "{full_text}"
+    );
+    assert!(!full_text.contains("just above"), "{full_text}");
+    assert_eq!(full.body["message_reference"]["message_id"], m.to_string());
+    assert!(
+        posted_buttons(&full).is_empty(),
+        "no vote buttons on a safety reply"
+    );
+
+    // The same member repeats it, then another member reports the same incident: only the
+    // other member is answered, with the short form.
+    let before = posts(&fake);
+    say_here(&fake, again, emergency);
+    let m = say_here(
+        &fake,
+        other,
+        "someone collapsed at the finish line and isn't responding, help",
+    );
+    let counts = only_the_marker_answered(&fake, CHANNEL_ID, before, 4).await;
+    assert_eq!(
+        counts,
+        [
+            (AutoOutcome::SafetyReply, 2),
+            (AutoOutcome::WouldReply, 1),
+            (AutoOutcome::Cooldown, 1)
+        ],
+        "the repeat is held back"
+    );
+    let short = fake.requests().into_iter().rev().find(any_post).unwrap();
+    let short_text = short.body["content"].as_str().unwrap();
+    let action_line = full_text.lines().next().unwrap();
+    assert!(
+        short_text.starts_with(action_line) && short_text.contains("just above"),
+        "{short_text}"
+    );
+    assert!(short_text.len() < full_text.len(), "{short_text}");
+    assert_eq!(short.body["message_reference"]["message_id"], m.to_string());
+    assert!(posted_buttons(&short).is_empty());
+
+    // Nothing the bot posted could ping anyone.
+    for r in fake.requests().iter().filter(|r| any_post(r)) {
+        let am = &r.body["allowed_mentions"];
+        assert_eq!(am["parse"], json!([]), "{}", r.body);
+        assert_eq!(am["replied_user"], false);
+        assert!(am["users"].as_array().is_none_or(|a| a.is_empty()));
+        assert!(am["roles"].as_array().is_none_or(|a| a.is_empty()));
+    }
+    bot.finish();
+}
