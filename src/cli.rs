@@ -209,6 +209,7 @@ pub fn eval(
     embedder: &Arc<Embedder>,
     folds: usize,
     public: Option<&Path>,
+    safety: Option<&Path>,
     failures: usize,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -246,14 +247,17 @@ pub fn eval(
             writeln!(out, "    {f}")?;
         }
     }
+    if public.is_none() && safety.is_none() {
+        return Ok(());
+    }
+    let engine = Engine::with_vectors(
+        kb,
+        config.engine(),
+        config.reply.clone(),
+        embedder.clone(),
+        &vectors,
+    )?;
     if let Some(path) = public {
-        let engine = Engine::with_vectors(
-            kb,
-            config.engine(),
-            config.reply.clone(),
-            embedder.clone(),
-            &vectors,
-        )?;
         let figures = crate::eval::public_set(&engine, path)?;
         writeln!(
             out,
@@ -261,6 +265,17 @@ pub fn eval(
             path.display()
         )?;
         write!(out, "{figures}")?;
+    }
+    if let Some(path) = safety {
+        let figures = crate::eval::safety_set(&engine, path)?;
+        writeln!(out, "Safety set {} (by kind):", path.display())?;
+        write!(out, "{figures}")?;
+        if failures > 0 {
+            writeln!(out, "  got wrong:")?;
+            for f in figures.failures.iter().take(failures) {
+                writeln!(out, "    {f}")?;
+            }
+        }
     }
     Ok(())
 }

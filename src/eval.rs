@@ -519,6 +519,162 @@ pub fn public_set(engine: &Engine, path: &Path) -> anyhow::Result<PublicFigures>
     Ok(p)
 }
 
+/// The kinds of message in a safety set (`kind<TAB>text` lines): the three tiers, and three
+/// kinds of message that need no advice to get help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SafetyKind {
+    Emergency,
+    Urgent,
+    Physio,
+    /// Sounds alarming, isn't: hyperbole, the past, the resolved, objects, someone's old injury.
+    LookAlike,
+    /// A health or training question outside the knowledge, in clinical words.
+    HealthQuestion,
+    /// Ordinary club chat and running questions.
+    Ordinary,
+}
+
+impl SafetyKind {
+    pub const ALL: [SafetyKind; 6] = [
+        SafetyKind::Emergency,
+        SafetyKind::Urgent,
+        SafetyKind::Physio,
+        SafetyKind::LookAlike,
+        SafetyKind::HealthQuestion,
+        SafetyKind::Ordinary,
+    ];
+
+    pub fn parse(s: &str) -> Option<SafetyKind> {
+        Self::ALL.into_iter().find(|k| k.key() == s)
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            SafetyKind::Emergency => "emergency",
+            SafetyKind::Urgent => "urgent",
+            SafetyKind::Physio => "physio",
+            SafetyKind::LookAlike => "look_alike",
+            SafetyKind::HealthQuestion => "health_question",
+            SafetyKind::Ordinary => "ordinary",
+        }
+    }
+
+    /// The tier the message calls for, if any.
+    pub fn tier(self) -> Option<Tier> {
+        match self {
+            SafetyKind::Emergency => Some(Tier::Emergency),
+            SafetyKind::Urgent => Some(Tier::Urgent),
+            SafetyKind::Physio => Some(Tier::Physio),
+            _ => None,
+        }
+    }
+}
+
+/// Per kind of message, in ask mode and in auto mode.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct SafetyRow {
+    pub messages: usize,
+    /// Tiers: escalated at all / to the tier asked for or a more urgent one / exactly.
+    /// Other kinds: got emergency or urgent advice / got a physio recommendation.
+    pub ask: [usize; 3],
+    pub auto: [usize; 3],
+}
+
+/// A safety set's figures by kind, and the messages that went wrong.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct SafetyFigures {
+    pub rows: BTreeMap<SafetyKind, SafetyRow>,
+    pub failures: Vec<String>,
+}
+
+impl SafetyFigures {
+    fn count(&mut self, kind: SafetyKind, text: &str, ask: &Response, auto: &Response) {
+        let row = self.rows.entry(kind).or_default();
+        row.messages += 1;
+        let alarm = |r: &Response| r.tier.filter(|_| r.escalated());
+        match kind.tier() {
+            Some(want) => {
+                for (counts, r) in [(&mut row.ask, ask), (&mut row.auto, auto)] {
+                    if let Some(got) = alarm(r) {
+                        counts[0] += 1;
+                        counts[1] += usize::from(got >= want);
+                        counts[2] += usize::from(got == want);
+                    }
+                }
+                if alarm(ask).is_none_or(|got| got < want) {
+                    self.failures
+                        .push(format!("{} got {:?}: {text:?}", kind.key(), alarm(ask)));
+                }
+            }
+            None => {
+                for (counts, r) in [(&mut row.ask, ask), (&mut row.auto, auto)] {
+                    match alarm(r) {
+                        Some(t) if t >= Tier::Urgent => counts[0] += 1,
+                        Some(_) => counts[1] += 1,
+                        None => {}
+                    }
+                }
+                if let Some(t) = alarm(ask).or(alarm(auto)) {
+                    self.failures
+                        .push(format!("{} got {} advice: {text:?}", kind.key(), t.key()));
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for SafetyFigures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (kind, row) in &self.rows {
+            let n = row.messages;
+            match kind.tier() {
+                Some(_) => writeln!(
+                    f,
+                    "  {:<15} {n:>4}: ask escalated {} , tier or more urgent {}, exact {}; auto escalated {}, tier or more urgent {}",
+                    kind.key(),
+                    pct(row.ask[0], n),
+                    pct(row.ask[1], n),
+                    pct(row.ask[2], n),
+                    pct(row.auto[0], n),
+                    pct(row.auto[1], n),
+                )?,
+                None => writeln!(
+                    f,
+                    "  {:<15} {n:>4}: emergency or urgent advice: ask {} ({}), auto {} ({}); physio advice: ask {}, auto {}",
+                    kind.key(),
+                    pct(row.ask[0], n),
+                    row.ask[0],
+                    pct(row.auto[0], n),
+                    row.auto[0],
+                    row.ask[1],
+                    row.auto[1],
+                )?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Scores the engine on a safety set: one `kind<TAB>text` line a message, after a header line.
+pub fn safety_set(engine: &Engine, path: &Path) -> anyhow::Result<SafetyFigures> {
+    let text = std::fs::read_to_string(path)?;
+    let mut figures = SafetyFigures::default();
+    for (n, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (kind, message) = line
+            .split_once('\t')
+            .and_then(|(k, t)| Some((SafetyKind::parse(k)?, t)))
+            .ok_or_else(|| anyhow::anyhow!("{}:{}: expected kind<TAB>text", path.display(), n + 1))?;
+        let prepared = engine.prepare(message);
+        let ask = engine.respond(&prepared, Mode::Ask);
+        let auto = engine.respond(&prepared, engine.auto());
+        figures.count(kind, message, &ask, &auto);
+    }
+    Ok(figures)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,9 @@ use crate::triage::Tier;
 pub const MAX_ANSWER_CHARS: usize = 1200;
 /// Titles become button labels and autocomplete choices, which Discord caps at 80 and 100.
 pub const MAX_TITLE_CHARS: usize = 80;
-pub const MAX_QUESTION_CHARS: usize = 300;
+/// Longest example message: real posts run to several sentences of backstory before the
+/// question, and examples must look like them (the model reads far more than this).
+pub const MAX_QUESTION_CHARS: usize = 500;
 /// Ids travel in button custom ids (`rcb:vote:<id>:y`) and autocomplete values, which Discord
 /// caps at 100 characters.
 pub const MAX_ID_CHARS: usize = 60;

@@ -58,6 +58,10 @@ enum Command {
         /// A labelled message file (JSON lines with kind, text and must) to score as well.
         #[arg(long)]
         public: Option<PathBuf>,
+        /// A safety set (`kind<TAB>text` lines: emergency, urgent, physio, look_alike,
+        /// health_question, ordinary) to score per kind, in ask and auto mode.
+        #[arg(long)]
+        safety: Option<PathBuf>,
         /// Print up to this many held-out examples the engine got wrong.
         #[arg(long, default_value_t = 0)]
         failures: usize,
@@ -150,6 +154,7 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
         Command::Eval {
             folds,
             public,
+            safety,
             failures,
             knowledge,
         } => {
@@ -162,6 +167,7 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 &embedder,
                 folds,
                 public.as_deref(),
+                safety.as_deref(),
                 failures,
                 &mut std::io::stdout().lock(),
             )?;

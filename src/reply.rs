@@ -154,9 +154,11 @@ pub fn safety(tier: Tier, emergency_number: &str) -> String {
 pub fn safety_repeat(tier: Tier, emergency_number: &str) -> String {
     match tier {
         Tier::Emergency => format!(
-            "🚨 **Call emergency services now ({emergency_number}).** The advice just above              applies: a bot can't assess this, so don't wait to see if it passes."
+            "🚨 **Call emergency services now ({emergency_number}).** The advice just above \
+             applies: a bot can't assess this, so don't wait to see if it passes."
         ),
-        Tier::Urgent => "🚑 **Get this seen now: urgent care or A&E.** The advice just above              applies: a bot can't assess this."
+        Tier::Urgent => "🚑 **Get this seen now: urgent care or A&E.** The advice just above \
+             applies: a bot can't assess this."
             .to_string(),
         Tier::Physio => escalation(&[]),
     }

@@ -346,7 +346,11 @@ fn repeated_safety_replies_are_limited_but_never_withheld_from_someone_new() {
     assert!(response
         .text
         .starts_with("🚨 **Call emergency services now"));
-    assert!(response.text.contains("just above"), "{}", response.text);
+    assert!(
+        response.text.contains("The advice just above applies"),
+        "{}",
+        response.text
+    );
     assert!(response.text.len() < full.len() / 2, "{}", response.text);
 
     // After the window the same member gets the whole advice again.
