@@ -443,11 +443,28 @@ impl Config {
         }
     }
 
-    /// Every out-of-range value, each named by its key.
+    /// Every out-of-range value, each named by its key. The checks run in a fixed order, so the
+    /// list reads the same from one start to the next.
     pub fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems = Vec::new();
+        self.check_fractions(&mut problems);
+        self.check_threshold_order(&mut problems);
+        self.check_sizes(&mut problems);
+        self.check_reply_texts(&mut problems);
+        self.check_locations(&mut problems);
+        self.check_waiting_questions(&mut problems);
+        self.check_training(&mut problems);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Thresholds, weights, factors and balances of every section: each is a fraction.
+    fn check_fractions(&self, problems: &mut Vec<String>) {
         let (m, ask, auto) = (&self.matcher, &self.ask, &self.auto);
-        let (head, detector, training) = (&self.head, &self.detector, &self.training);
+        let (head, detector) = (&self.head, &self.detector);
         let unit = [
             ("ask.answer", ask.answer),
             ("ask.suggest", ask.suggest),
@@ -474,6 +491,12 @@ impl Config {
                 problems.push(format!("{key} must be between 0 and 1 (got {v})"));
             }
         }
+    }
+
+    /// Thresholds that only make sense in order: a suggestion is a weaker answer, and a strict
+    /// server needs more confidence than a normal one, a normal one more than a loose one.
+    fn check_threshold_order(&self, problems: &mut Vec<String>) {
+        let (ask, auto) = (&self.ask, &self.auto);
         if ask.suggest > ask.answer {
             problems.push(format!(
                 "ask.suggest ({}) must not be above ask.answer ({})",
@@ -488,16 +511,21 @@ impl Config {
                 self.autoreply.loose_answer, auto.answer, self.autoreply.strict_answer
             ));
         }
+    }
+
+    /// How long and how many: days the unanswered questions are kept, suggestion buttons, and
+    /// characters in a reply.
+    fn check_sizes(&self, problems: &mut Vec<String>) {
         if !(1..=3650).contains(&self.autoreply.unanswered_keep_days) {
             problems.push(format!(
                 "autoreply.unanswered_keep_days must be between 1 and 3650 (got {})",
                 self.autoreply.unanswered_keep_days
             ));
         }
-        if !(1..=5).contains(&ask.max_suggestions) {
+        if !(1..=5).contains(&self.ask.max_suggestions) {
             problems.push(format!(
                 "ask.max_suggestions must be between 1 and 5, the buttons Discord fits in a row (got {})",
-                ask.max_suggestions
+                self.ask.max_suggestions
             ));
         }
         if !(200..=DISCORD_MESSAGE_LIMIT).contains(&self.reply.max_chars) {
@@ -506,6 +534,11 @@ impl Config {
                 self.reply.max_chars
             ));
         }
+    }
+
+    /// The texts a reply is built with: the emergency number members are told to call, and the
+    /// entry that answers a warning sign nothing more specific matches.
+    fn check_reply_texts(&self, problems: &mut Vec<String>) {
         let number = self.reply.emergency_number.trim();
         if number.is_empty()
             || number.chars().count() > 40
@@ -519,6 +552,10 @@ impl Config {
         if self.reply.fallback_entry.trim().is_empty() {
             problems.push("reply.fallback_entry must name a knowledge entry".into());
         }
+    }
+
+    /// Where the bot finds things: the Discord API, the knowledge and the model.
+    fn check_locations(&self, problems: &mut Vec<String>) {
         if let Some(base) = &self.discord.api_base {
             if !(base.starts_with("http://") || base.starts_with("https://")) || base.ends_with('/')
             {
@@ -533,12 +570,23 @@ impl Config {
         if self.model_dir.as_os_str().is_empty() {
             problems.push("model_dir must not be empty".into());
         }
+    }
+
+    /// The bound on questions waiting for the engine: at least one must be able to wait, and
+    /// the bound itself is bounded, since every waiting question holds memory.
+    fn check_waiting_questions(&self, problems: &mut Vec<String>) {
         if !(1..=100_000).contains(&self.discord.max_waiting_questions) {
             problems.push(format!(
                 "discord.max_waiting_questions must be between 1 and 100000 (got {})",
                 self.discord.max_waiting_questions
             ));
         }
+    }
+
+    /// How the trained parts learn at load: a bounded number of epochs, a usable learning
+    /// rate, a regularisation that is a fraction.
+    fn check_training(&self, problems: &mut Vec<String>) {
+        let training = &self.training;
         if !(1..=5000).contains(&training.epochs) {
             problems.push(format!(
                 "training.epochs must be between 1 and 5000 (got {})",
@@ -556,11 +604,6 @@ impl Config {
                 "training.l2 must be between 0 and 1 (got {})",
                 training.l2
             ));
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
         }
     }
 }

@@ -437,6 +437,20 @@ fn score_norm(s: &str) -> String {
 
 /// Scores the engine on a labelled message file.
 pub fn public_set(engine: &Engine, path: &Path) -> anyhow::Result<PublicFigures> {
+    let items = read_items(path)?;
+    let messages = prepare_all(engine, &items)?;
+    let mut p = PublicFigures::default();
+    for (item, message) in items.iter().zip(&messages) {
+        let ask = engine.respond(message, Mode::Ask);
+        let auto = engine.respond(message, engine.auto());
+        p.count(item, &ask, &auto);
+    }
+    Ok(p)
+}
+
+/// The labelled messages, one JSON object a line (blank lines skipped); a bad line is named by
+/// its number.
+fn read_items(path: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
     let text = std::fs::read_to_string(path)?;
     let mut items = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -447,6 +461,11 @@ pub fn public_set(engine: &Engine, path: &Path) -> anyhow::Result<PublicFigures>
             .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), n + 1))?;
         items.push(item);
     }
+    Ok(items)
+}
+
+/// Every item's `text`, prepared as members' messages are.
+fn prepare_all(engine: &Engine, items: &[serde_json::Value]) -> anyhow::Result<Vec<Prepared>> {
     let messages: Vec<Prepared> = items
         .iter()
         .map(|i| engine.prepare(i["text"].as_str().unwrap_or_default()))
@@ -459,11 +478,15 @@ pub fn public_set(engine: &Engine, path: &Path) -> anyhow::Result<PublicFigures>
     {
         message.set_embedding(v);
     }
-    let mut p = PublicFigures::default();
-    for (item, message) in items.iter().zip(&messages) {
+    Ok(messages)
+}
+
+impl PublicFigures {
+    /// Counts one item by its `kind` from the ask and auto responses. An answer is right when
+    /// it contains one alternative of every group in the item's `must`.
+    fn count(&mut self, item: &serde_json::Value, ask: &Response, auto: &Response) {
+        let p = self;
         let kind = item["kind"].as_str().unwrap_or_default();
-        let ask = engine.respond(message, Mode::Ask);
-        let auto = engine.respond(message, engine.auto());
         let must_ok = |r: &Response| {
             let reply = score_norm(&r.text);
             item["must"].as_array().is_some_and(|groups| {
@@ -481,7 +504,7 @@ pub fn public_set(engine: &Engine, path: &Path) -> anyhow::Result<PublicFigures>
         match kind {
             "on_topic" => {
                 p.on_topic += 1;
-                if ask.answered() && must_ok(&ask) {
+                if ask.answered() && must_ok(ask) {
                     p.ask_right += 1;
                 } else if ask.answered() {
                     p.ask_wrong += 1;
@@ -489,7 +512,7 @@ pub fn public_set(engine: &Engine, path: &Path) -> anyhow::Result<PublicFigures>
                 if ask.escalated() {
                     p.false_alarms += 1;
                 }
-                if auto.answered() && must_ok(&auto) {
+                if auto.answered() && must_ok(auto) {
                     p.auto_correct += 1;
                 }
             }
@@ -516,7 +539,6 @@ pub fn public_set(engine: &Engine, path: &Path) -> anyhow::Result<PublicFigures>
             }
         }
     }
-    Ok(p)
 }
 
 /// The kinds of message in a safety set (`kind<TAB>text` lines): the three tiers, and three

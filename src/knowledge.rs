@@ -334,106 +334,128 @@ impl KnowledgeBase {
     /// the tests call.
     pub fn from_sources(files: &[(&Path, &str)]) -> Result<Self, LoadError> {
         let mut problems = Vec::new();
-        let mut entries: Vec<(Entry, Position)> = Vec::new();
-        let mut lexicon = Lexicon::default();
-        let mut lexicon_seen = false;
-        let mut none: Vec<(String, Position)> = Vec::new();
-        let mut signs: Vec<(SignExample, Position)> = Vec::new();
-        for (path, text) in files {
-            let parsed = parse_file(path, text, &mut problems);
-            for (entry, pos) in parsed.entries {
-                entries.push((entry, pos));
-            }
-            none.extend(parsed.none);
-            signs.extend(parsed.signs);
-            if let Some(lex) = parsed.lexicon {
-                lexicon_seen = true;
-                lexicon.synonyms.extend(lex.synonyms);
-                lexicon.spellings.extend(lex.spellings);
-                lexicon.false_friends.extend(lex.false_friends);
-                lexicon.fillers.extend(lex.fillers);
-                lexicon.topic_terms.extend(lex.topic_terms);
-                lexicon.out_of_scope.extend(lex.out_of_scope);
-            }
-        }
-
-        // Cross-entry checks: unique ids, known cross-references.
-        let mut first_seen: HashMap<&str, &Position> = HashMap::new();
-        for (entry, pos) in &entries {
-            if let Some(prev) = first_seen.get(entry.id.as_str()) {
-                problems.push(pos.problem(
-                    Some(&entry.id),
-                    format!(
-                        "duplicate id (first defined at {}:{}:{})",
-                        prev.file.display(),
-                        prev.line,
-                        prev.column
-                    ),
-                ));
-            } else {
-                first_seen.insert(&entry.id, pos);
-            }
-        }
-        for (entry, pos) in &entries {
-            for r in &entry.related {
-                if entry.id == r.as_str() {
-                    problems.push(pos.field("related", Some(&entry.id), "refers to itself".into()));
-                } else if !first_seen.contains_key(r.as_str()) {
-                    problems.push(pos.field(
-                        "related",
-                        Some(&entry.id),
-                        format!("unknown cross-reference `{r}`"),
-                    ));
-                }
-            }
-        }
-        // Problems of the knowledge as a whole are reported against its first file.
-        let whole = |message: &str| Problem {
-            file: files
-                .first()
-                .map(|(p, _)| p.to_path_buf())
-                .unwrap_or_default(),
-            line: 0,
-            column: 0,
-            entry: None,
-            message: message.to_string(),
-        };
-        check_examples(&entries, &none, &signs, &mut problems);
-        if entries.is_empty() && problems.is_empty() {
-            problems.push(whole("no entries: the knowledge needs at least one"));
-        }
-        if !entries.is_empty() && none.len() < MIN_NONE {
-            problems.push(whole(&format!(
-                "{} `none` example(s): the matcher needs at least {MIN_NONE} messages it must not \
-                 answer (chatter using our words, questions we don't cover)",
-                none.len()
-            )));
-        }
-        for tier in [Tier::Physio, Tier::Urgent, Tier::Emergency] {
-            let n = signs.iter().filter(|(s, _)| s.tier == Some(tier)).count();
-            if !entries.is_empty() && n < MIN_SIGNS_PER_TIER {
-                problems.push(whole(&format!(
-                    "{n} `warning_signs.{}` example(s): at least {MIN_SIGNS_PER_TIER} needed",
-                    tier.key()
-                )));
-            }
-        }
-        if !lexicon_seen && !entries.is_empty() {
-            problems.push(whole(
-                "no `lexicon` in any file: synonyms and topic terms are required",
-            ));
-        }
+        let merged = merge_files(files, &mut problems);
+        check_ids_and_references(&merged.entries, &mut problems);
+        check_examples(&merged.entries, &merged.none, &merged.signs, &mut problems);
+        check_whole(files, &merged, &mut problems);
         if problems.is_empty() {
             Ok(KnowledgeBase {
-                entries: entries.into_iter().map(|(e, _)| e).collect(),
-                lexicon,
-                none: none.into_iter().map(|(t, _)| t).collect(),
-                warning_signs: signs.into_iter().map(|(s, _)| s).collect(),
+                entries: merged.entries.into_iter().map(|(e, _)| e).collect(),
+                lexicon: merged.lexicon.unwrap_or_default(),
+                none: merged.none.into_iter().map(|(t, _)| t).collect(),
+                warning_signs: merged.signs.into_iter().map(|(s, _)| s).collect(),
                 files: files.len(),
             })
         } else {
             Err(LoadError { problems })
         }
+    }
+}
+
+impl Lexicon {
+    /// Adds another file's lexicon to this one: a knowledge directory may split its lexicon
+    /// across files.
+    fn extend(&mut self, other: Lexicon) {
+        self.synonyms.extend(other.synonyms);
+        self.spellings.extend(other.spellings);
+        self.false_friends.extend(other.false_friends);
+        self.fillers.extend(other.fillers);
+        self.topic_terms.extend(other.topic_terms);
+        self.out_of_scope.extend(other.out_of_scope);
+    }
+}
+
+/// Parses every file and merges what they hold, in file order. The merged lexicon is `None`
+/// when no file has one, which [`check_whole`] reports.
+fn merge_files(files: &[(&Path, &str)], problems: &mut Vec<Problem>) -> ParsedFile {
+    let mut merged = ParsedFile::default();
+    for (path, text) in files {
+        let parsed = parse_file(path, text, problems);
+        merged.entries.extend(parsed.entries);
+        merged.none.extend(parsed.none);
+        merged.signs.extend(parsed.signs);
+        if let Some(lex) = parsed.lexicon {
+            merged
+                .lexicon
+                .get_or_insert_with(Lexicon::default)
+                .extend(lex);
+        }
+    }
+    merged
+}
+
+/// Checks across entries: ids are unique (a later copy is reported, naming where the first
+/// is), and every cross-reference names another entry that exists.
+fn check_ids_and_references(entries: &[(Entry, Position)], problems: &mut Vec<Problem>) {
+    let mut first_seen: HashMap<&str, &Position> = HashMap::new();
+    for (entry, pos) in entries {
+        if let Some(prev) = first_seen.get(entry.id.as_str()) {
+            problems.push(pos.problem(
+                Some(&entry.id),
+                format!(
+                    "duplicate id (first defined at {}:{}:{})",
+                    prev.file.display(),
+                    prev.line,
+                    prev.column
+                ),
+            ));
+        } else {
+            first_seen.insert(&entry.id, pos);
+        }
+    }
+    for (entry, pos) in entries {
+        for r in &entry.related {
+            if entry.id == r.as_str() {
+                problems.push(pos.field("related", Some(&entry.id), "refers to itself".into()));
+            } else if !first_seen.contains_key(r.as_str()) {
+                problems.push(pos.field(
+                    "related",
+                    Some(&entry.id),
+                    format!("unknown cross-reference `{r}`"),
+                ));
+            }
+        }
+    }
+}
+
+/// Checks of the knowledge as a whole: it has entries, enough examples of what not to answer
+/// and of each warning-sign tier, and a lexicon. These are reported against the first file,
+/// since no one place is at fault; the counts are only worth reporting once there are entries.
+fn check_whole(files: &[(&Path, &str)], merged: &ParsedFile, problems: &mut Vec<Problem>) {
+    let whole = |message: &str| Problem {
+        file: files
+            .first()
+            .map(|(p, _)| p.to_path_buf())
+            .unwrap_or_default(),
+        line: 0,
+        column: 0,
+        entry: None,
+        message: message.to_string(),
+    };
+    let (entries, none, signs) = (&merged.entries, &merged.none, &merged.signs);
+    if entries.is_empty() && problems.is_empty() {
+        problems.push(whole("no entries: the knowledge needs at least one"));
+    }
+    if !entries.is_empty() && none.len() < MIN_NONE {
+        problems.push(whole(&format!(
+            "{} `none` example(s): the matcher needs at least {MIN_NONE} messages it must not \
+             answer (chatter using our words, questions we don't cover)",
+            none.len()
+        )));
+    }
+    for tier in [Tier::Physio, Tier::Urgent, Tier::Emergency] {
+        let n = signs.iter().filter(|(s, _)| s.tier == Some(tier)).count();
+        if !entries.is_empty() && n < MIN_SIGNS_PER_TIER {
+            problems.push(whole(&format!(
+                "{n} `warning_signs.{}` example(s): at least {MIN_SIGNS_PER_TIER} needed",
+                tier.key()
+            )));
+        }
+    }
+    if merged.lexicon.is_none() && !entries.is_empty() {
+        problems.push(whole(
+            "no `lexicon` in any file: synonyms and topic terms are required",
+        ));
     }
 }
 
@@ -621,6 +643,9 @@ struct RawEntry {
     extra: BTreeMap<String, Value>,
 }
 
+/// What one file holds (or, merged, what all of them hold), each item with its position so that
+/// the checks across files can point at it.
+#[derive(Default)]
 struct ParsedFile {
     entries: Vec<(Entry, Position)>,
     lexicon: Option<Lexicon>,
@@ -653,12 +678,7 @@ fn json_problem(path: &Path, text: &str, base: usize, e: &serde_json::Error) -> 
 }
 
 fn parse_file(path: &Path, text: &str, problems: &mut Vec<Problem>) -> ParsedFile {
-    let mut out = ParsedFile {
-        entries: Vec::new(),
-        lexicon: None,
-        none: Vec::new(),
-        signs: Vec::new(),
-    };
+    let mut out = ParsedFile::default();
     let shared: std::sync::Arc<str> = std::sync::Arc::from(text);
     let file: RawFile = match serde_json::from_str(text) {
         Ok(f) => f,
@@ -676,6 +696,52 @@ fn parse_file(path: &Path, text: &str, problems: &mut Vec<Problem>) -> ParsedFil
         raw: text.to_string(),
         text: shared.clone(),
     };
+    check_top_level(&file, &whole, problems);
+    let section = |raw: &RawValue| {
+        let offset = offset_of(raw);
+        let (line, column) = line_col(text, offset);
+        Position {
+            file: path.to_path_buf(),
+            line,
+            column,
+            offset,
+            raw: raw.get().to_string(),
+            text: shared.clone(),
+        }
+    };
+    if let Some(raw) = file.none {
+        let pos = section(raw);
+        if let Some(groups) = parse_section(&pos, problems) {
+            out.none = none_examples(groups, &pos, problems);
+        }
+    }
+    if let Some(raw) = file.warning_signs {
+        let pos = section(raw);
+        if let Some(signs) = parse_section(&pos, problems) {
+            out.signs = sign_examples(signs, &pos, problems);
+        }
+    }
+    if let Some(raw) = file.lexicon {
+        let pos = section(raw);
+        if let Some(lex) = parse_section::<Lexicon>(&pos, problems) {
+            validate_lexicon(&lex, &pos, problems);
+            out.lexicon = Some(lex);
+        }
+    }
+    for raw in file.entries.unwrap_or_default() {
+        let pos = section(raw);
+        if let Some(entry) = parse_section::<RawEntry>(&pos, problems) {
+            if let Some(e) = validate_entry(entry, &pos, problems) {
+                out.entries.push((e, pos));
+            }
+        }
+    }
+    out
+}
+
+/// Fields the file's top level does not know, and a file with none that it does: both are
+/// reported against the file itself.
+fn check_top_level(file: &RawFile, whole: &Position, problems: &mut Vec<Problem>) {
     for key in file.extra.keys() {
         problems.push(
             whole.field(
@@ -697,74 +763,59 @@ fn parse_file(path: &Path, text: &str, problems: &mut Vec<Problem>) -> ParsedFil
             "file has none of `entries`, `lexicon`, `none`, `warning_signs`".into(),
         ));
     }
-    let section = |raw: &RawValue| {
-        let offset = offset_of(raw);
-        let (line, column) = line_col(text, offset);
-        Position {
-            file: path.to_path_buf(),
-            line,
-            column,
-            offset,
-            raw: raw.get().to_string(),
-            text: shared.clone(),
-        }
-    };
-    if let Some(raw) = file.none {
-        let pos = section(raw);
-        // Groups are for the people editing the file ("chatter", "out_of_scope"); the
-        // matcher treats them all as one "none of our answers" class.
-        match serde_json::from_str::<BTreeMap<String, Vec<String>>>(raw.get()) {
-            Ok(groups) => {
-                for (group, items) in groups {
-                    let field = format!("none.{group}");
-                    out.none.extend(examples(&pos, &field, items, problems));
-                }
-            }
-            Err(e) => problems.push(json_problem(path, text, pos.offset, &e)),
+}
+
+/// Reads one section of a file (the slice `pos` covers) as `T`; a JSON error becomes a problem
+/// at its place in the file, and the section is left out.
+fn parse_section<T: serde::de::DeserializeOwned>(
+    pos: &Position,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    match serde_json::from_str::<T>(&pos.raw) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            problems.push(json_problem(&pos.file, &pos.text, pos.offset, &e));
+            None
         }
     }
-    if let Some(raw) = file.warning_signs {
-        let pos = section(raw);
-        match serde_json::from_str::<RawSigns>(raw.get()) {
-            Ok(s) => {
-                let tiers = [
-                    (Some(Tier::Emergency), "emergency", s.emergency),
-                    (Some(Tier::Urgent), "urgent", s.urgent),
-                    (Some(Tier::Physio), "physio", s.physio),
-                    (None, "not_warning", s.not_warning),
-                ];
-                for (tier, name, items) in tiers {
-                    let field = format!("warning_signs.{name}");
-                    for (text, at) in examples(&pos, &field, items, problems) {
-                        out.signs.push((SignExample { text, tier }, at));
-                    }
-                }
-            }
-            Err(e) => problems.push(json_problem(path, text, pos.offset, &e)),
+}
+
+/// The `none` examples of every group. Groups are for the people editing the file
+/// ("chatter", "out_of_scope"); the matcher treats them all as one "none of our answers" class.
+fn none_examples(
+    groups: BTreeMap<String, Vec<String>>,
+    pos: &Position,
+    problems: &mut Vec<Problem>,
+) -> Vec<(String, Position)> {
+    let mut kept = Vec::new();
+    for (group, items) in groups {
+        let field = format!("none.{group}");
+        kept.extend(examples(pos, &field, items, problems));
+    }
+    kept
+}
+
+/// The warning-sign examples with their tiers, most serious first; `not_warning` look-alikes
+/// have no tier.
+fn sign_examples(
+    s: RawSigns,
+    pos: &Position,
+    problems: &mut Vec<Problem>,
+) -> Vec<(SignExample, Position)> {
+    let tiers = [
+        (Some(Tier::Emergency), "emergency", s.emergency),
+        (Some(Tier::Urgent), "urgent", s.urgent),
+        (Some(Tier::Physio), "physio", s.physio),
+        (None, "not_warning", s.not_warning),
+    ];
+    let mut kept = Vec::new();
+    for (tier, name, items) in tiers {
+        let field = format!("warning_signs.{name}");
+        for (text, at) in examples(pos, &field, items, problems) {
+            kept.push((SignExample { text, tier }, at));
         }
     }
-    if let Some(raw) = file.lexicon {
-        let pos = section(raw);
-        match serde_json::from_str::<Lexicon>(raw.get()) {
-            Ok(lex) => {
-                validate_lexicon(&lex, &pos, problems);
-                out.lexicon = Some(lex);
-            }
-            Err(e) => problems.push(json_problem(path, text, pos.offset, &e)),
-        }
-    }
-    for raw in file.entries.unwrap_or_default() {
-        let pos = section(raw);
-        match serde_json::from_str::<RawEntry>(raw.get()) {
-            Ok(entry) => {
-                if let Some(e) = validate_entry(entry, &pos, problems) {
-                    out.entries.push((e, pos));
-                }
-            }
-            Err(e) => problems.push(json_problem(path, text, pos.offset, &e)),
-        }
-    }
-    out
+    kept
 }
 
 /// The non-empty examples of a list, each with its own position; a problem for each bad one.
@@ -816,7 +867,50 @@ fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) ->
     let before = problems.len();
     let id = raw.id.clone().unwrap_or_default();
     let label = (!id.is_empty()).then_some(id.as_str());
-    match &raw.id {
+    check_id(raw.id.as_deref(), label, pos, problems);
+    for key in raw.extra.keys() {
+        problems.push(pos.field(key, label, "is not a known field (typo?)".into()));
+    }
+    let title = required_text("title", &raw.title, MAX_TITLE_CHARS, label, pos, problems);
+    let answer = required_text(
+        "answer",
+        &raw.answer,
+        MAX_ANSWER_CHARS,
+        label,
+        pos,
+        problems,
+    );
+    let reviewed_text = required_text("reviewed", &raw.reviewed, 10, label, pos, problems);
+    let reviewed = parse_date(&reviewed_text);
+    if !reviewed_text.is_empty() && reviewed.is_none() {
+        problems.push(pos.field(
+            "reviewed",
+            label,
+            format!("`{reviewed_text}` is not a date like 2026-01-31"),
+        ));
+    }
+    let questions = validate_questions(raw.questions, label, pos, problems);
+    let sources = validate_sources(raw.sources, label, pos, problems);
+    if problems.len() > before && label.is_none() {
+        return None;
+    }
+    Some(Entry {
+        id: EntryId(id.into()),
+        title,
+        topic: raw.topic,
+        questions,
+        keywords: raw.keywords.unwrap_or_default(),
+        answer,
+        sources,
+        related: raw.related.unwrap_or_default(),
+        reviewed: reviewed.unwrap_or_default(),
+    })
+}
+
+/// An entry's id: present, in the shape ids must have, and short enough for a button's
+/// custom id. `label` is the id to name the entry by in the problem, if it has one at all.
+fn check_id(id: Option<&str>, label: Option<&str>, pos: &Position, problems: &mut Vec<Problem>) {
+    match id {
         None => problems.push(pos.problem(None, "missing field `id`".into())),
         Some(i) if !is_valid_id(i) => problems.push(pos.field(
             "id",
@@ -833,142 +927,124 @@ fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) ->
         )),
         _ => {}
     }
-    for key in raw.extra.keys() {
-        problems.push(pos.field(key, label, "is not a known field (typo?)".into()));
-    }
-    let mut require = |name: &str, value: &Option<String>, max: usize| -> String {
-        match value {
-            None => {
-                problems.push(pos.problem(label, format!("missing field `{name}`")));
-                String::new()
-            }
-            Some(v) if v.trim().is_empty() => {
-                problems.push(pos.field(name, label, "is empty".into()));
-                String::new()
-            }
-            Some(v) if v.chars().count() > max => {
-                problems.push(pos.field(
-                    name,
-                    label,
-                    format!(
-                        "is too long: {} characters, at most {max}",
-                        v.chars().count()
-                    ),
-                ));
-                v.trim().to_string()
-            }
-            Some(v) => v.trim().to_string(),
+}
+
+/// A text field every entry needs, trimmed: a problem when it is missing, empty or longer than
+/// `max` characters. A missing or empty one comes back empty; an overlong one is kept, trimmed,
+/// so that a check after it (the review date's) still sees it.
+fn required_text(
+    name: &str,
+    value: &Option<String>,
+    max: usize,
+    label: Option<&str>,
+    pos: &Position,
+    problems: &mut Vec<Problem>,
+) -> String {
+    match value {
+        None => {
+            problems.push(pos.problem(label, format!("missing field `{name}`")));
+            String::new()
         }
+        Some(v) if v.trim().is_empty() => {
+            problems.push(pos.field(name, label, "is empty".into()));
+            String::new()
+        }
+        Some(v) if v.chars().count() > max => {
+            problems.push(pos.field(
+                name,
+                label,
+                format!(
+                    "is too long: {} characters, at most {max}",
+                    v.chars().count()
+                ),
+            ));
+            v.trim().to_string()
+        }
+        Some(v) => v.trim().to_string(),
+    }
+}
+
+/// An entry's example questions, trimmed: enough of them for the trained matcher to learn the
+/// entry from, none empty and none longer than [`MAX_QUESTION_CHARS`].
+fn validate_questions(
+    questions: Option<Vec<String>>,
+    label: Option<&str>,
+    pos: &Position,
+    problems: &mut Vec<Problem>,
+) -> Vec<String> {
+    let Some(qs) = questions else {
+        problems.push(pos.problem(label, "missing field `questions`".into()));
+        return Vec::new();
     };
-    let title = require("title", &raw.title, MAX_TITLE_CHARS);
-    let answer = require("answer", &raw.answer, MAX_ANSWER_CHARS);
-    let reviewed_text = require("reviewed", &raw.reviewed, 10);
-    let reviewed = parse_date(&reviewed_text);
-    if !reviewed_text.is_empty() && reviewed.is_none() {
+    if qs.len() < MIN_QUESTIONS {
         problems.push(pos.field(
-            "reviewed",
+            "questions",
             label,
-            format!("`{reviewed_text}` is not a date like 2026-01-31"),
+            format!(
+                "has {} example(s); give at least {MIN_QUESTIONS} natural phrasings",
+                qs.len()
+            ),
         ));
     }
-    let questions = match raw.questions {
-        None => {
-            problems.push(pos.problem(label, "missing field `questions`".into()));
-            Vec::new()
+    for (i, q) in qs.iter().enumerate() {
+        if q.trim().is_empty() {
+            problems.push(pos.field("questions", label, format!("item {} is empty", i + 1)));
+        } else if q.chars().count() > MAX_QUESTION_CHARS {
+            problems.push(pos.field(
+                "questions",
+                label,
+                format!(
+                    "item {} is longer than {MAX_QUESTION_CHARS} characters",
+                    i + 1
+                ),
+            ));
         }
-        Some(qs) => {
-            if qs.len() < MIN_QUESTIONS {
+    }
+    qs.into_iter().map(|q| q.trim().to_string()).collect()
+}
+
+/// An entry's sources: every answer needs at least one, and each must look like a real
+/// reference (a title, a plausible year, a web link).
+fn validate_sources(
+    sources: Option<Vec<Source>>,
+    label: Option<&str>,
+    pos: &Position,
+    problems: &mut Vec<Problem>,
+) -> Vec<Source> {
+    let Some(s) = sources else {
+        problems.push(pos.problem(
+            label,
+            "missing field `sources`: every answer needs a source".into(),
+        ));
+        return Vec::new();
+    };
+    if s.is_empty() {
+        problems.push(pos.field(
+            "sources",
+            label,
+            "is empty: every answer needs a source".into(),
+        ));
+    }
+    for src in &s {
+        if src.title.trim().is_empty() {
+            problems.push(pos.field("sources", label, "has a source with an empty title".into()));
+        }
+        if let Some(y) = src.year {
+            if !(1900..=2100).contains(&y) {
+                problems.push(pos.field("sources", label, format!("has an unlikely year {y}")));
+            }
+        }
+        if let Some(u) = &src.url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
                 problems.push(pos.field(
-                    "questions",
+                    "sources",
                     label,
-                    format!(
-                        "has {} example(s); give at least {MIN_QUESTIONS} natural phrasings",
-                        qs.len()
-                    ),
+                    format!("has a url that is not a web link: `{u}`"),
                 ));
             }
-            for (i, q) in qs.iter().enumerate() {
-                if q.trim().is_empty() {
-                    problems.push(pos.field(
-                        "questions",
-                        label,
-                        format!("item {} is empty", i + 1),
-                    ));
-                } else if q.chars().count() > MAX_QUESTION_CHARS {
-                    problems.push(pos.field(
-                        "questions",
-                        label,
-                        format!(
-                            "item {} is longer than {MAX_QUESTION_CHARS} characters",
-                            i + 1
-                        ),
-                    ));
-                }
-            }
-            qs.into_iter().map(|q| q.trim().to_string()).collect()
         }
-    };
-    let sources = match raw.sources {
-        None => {
-            problems.push(pos.problem(
-                label,
-                "missing field `sources`: every answer needs a source".into(),
-            ));
-            Vec::new()
-        }
-        Some(s) if s.is_empty() => {
-            problems.push(pos.field(
-                "sources",
-                label,
-                "is empty: every answer needs a source".into(),
-            ));
-            s
-        }
-        Some(s) => {
-            for src in &s {
-                if src.title.trim().is_empty() {
-                    problems.push(pos.field(
-                        "sources",
-                        label,
-                        "has a source with an empty title".into(),
-                    ));
-                }
-                if let Some(y) = src.year {
-                    if !(1900..=2100).contains(&y) {
-                        problems.push(pos.field(
-                            "sources",
-                            label,
-                            format!("has an unlikely year {y}"),
-                        ));
-                    }
-                }
-                if let Some(u) = &src.url {
-                    if !(u.starts_with("https://") || u.starts_with("http://")) {
-                        problems.push(pos.field(
-                            "sources",
-                            label,
-                            format!("has a url that is not a web link: `{u}`"),
-                        ));
-                    }
-                }
-            }
-            s
-        }
-    };
-    if problems.len() > before && label.is_none() {
-        return None;
     }
-    Some(Entry {
-        id: EntryId(id.into()),
-        title,
-        topic: raw.topic,
-        questions,
-        keywords: raw.keywords.unwrap_or_default(),
-        answer,
-        sources,
-        related: raw.related.unwrap_or_default(),
-        reviewed: reviewed.unwrap_or_default(),
-    })
+    s
 }
 
 fn validate_lexicon(lex: &Lexicon, pos: &Position, problems: &mut Vec<Problem>) {

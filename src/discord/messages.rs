@@ -8,9 +8,9 @@ use tracing::Instrument;
 use super::outgoing::{no_mentions, vote_buttons};
 use super::pipeline::auto_decision;
 use super::{BotState, Error};
-use crate::autoreply::{Claim, Decision, Incoming};
-use crate::engine::Target;
-use crate::settings::{AutoOutcome, StatEvent, Vote};
+use crate::autoreply::{Claim, Decision, Incoming, Skip};
+use crate::engine::{Response, Target};
+use crate::settings::{AutoOutcome, StatEvent, Store, Vote};
 
 /// A member's message in a server channel: maybe an auto reply.
 pub async fn on_message(
@@ -33,12 +33,53 @@ pub async fn on_message(
     if settings.channels.is_empty() {
         return Ok(());
     }
-    let roles: Vec<u64> = msg
-        .member
+    let roles = member_roles(msg);
+    let incoming = incoming(msg, guild, bot_id, &roles);
+    let decision = auto_decision(ctx, state, &settings, incoming, Claim::Yes)
+        .await
+        .decision;
+    let span = tracing::info_span!(
+        "auto_reply",
+        guild = guild.get(),
+        channel = msg.channel_id.get(),
+        entry = tracing::field::Empty,
+        score = tracing::field::Empty,
+    );
+    let auto = AutoReply {
+        ctx,
+        state,
+        store,
+        msg,
+        guild,
+    };
+    async move {
+        match decision {
+            Decision::Reply { response, target } => auto.reply(response, target).await,
+            Decision::Shadow { response, target } => auto.shadow(&response, &target)?,
+            Decision::Skip { reason, response } => auto.skip(&reason, response.as_ref()),
+        }
+        Ok(())
+    }
+    .instrument(span)
+    .await
+}
+
+/// The ids of the author's roles in the server (none when Discord sent no member).
+fn member_roles(msg: &serenity::Message) -> Vec<u64> {
+    msg.member
         .as_ref()
         .map(|m| m.roles.iter().map(|r| r.get()).collect())
-        .unwrap_or_default();
-    let incoming = Incoming {
+        .unwrap_or_default()
+}
+
+/// The message as the decision needs it: plain ids and text, no serenity types.
+fn incoming<'a>(
+    msg: &'a serenity::Message,
+    guild: serenity::GuildId,
+    bot_id: serenity::UserId,
+    roles: &'a [u64],
+) -> Incoming<'a> {
+    Incoming {
         guild: Some(guild.get()),
         channel: msg.channel_id.get(),
         parent: None,
@@ -46,93 +87,103 @@ pub async fn on_message(
         author_is_bot: msg.author.bot,
         from_webhook: msg.webhook_id.is_some(),
         from_self: msg.author.id == bot_id,
-        author_roles: &roles,
+        author_roles: roles,
         content: &msg.content,
-    };
-    let decision = auto_decision(ctx, state, &settings, incoming, Claim::Yes)
-        .await
-        .decision;
-    let channel = msg.channel_id.get();
-    let span = tracing::info_span!(
-        "auto_reply",
-        guild = guild.get(),
-        channel,
-        entry = tracing::field::Empty,
-        score = tracing::field::Empty,
-    );
-    // A reply, or a shadow "would reply", names what it is about in the span.
-    let note = |target: &Target, score: f32| {
-        tracing::Span::current()
-            .record("entry", tracing::field::display(target))
-            .record("score", score);
-    };
-    // What became of the message, for `/faq stats`: counted last, once the bot is done with it.
-    let count = |outcome| {
-        state.record_stat(StatEvent::Auto {
-            guild: guild.get(),
-            outcome,
-        });
-    };
-    async move {
-        match decision {
-            Decision::Reply { response, target } => {
-                // A replayed MESSAGE_CREATE (after a reconnect) must not get a second reply. A
-                // store that can't say is no reason to leave a member unanswered.
-                match store.claim_message(msg.id.get()) {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        tracing::debug!("already replied to this message");
-                        return Ok(());
-                    }
-                    Err(e) => tracing::warn!("cannot record the reply, replying anyway: {e}"),
-                }
-                note(&target, response.confidence);
-                let reply = serenity::CreateMessage::new()
-                    .content(response.text.clone())
-                    .reference_message(msg)
-                    .allowed_mentions(no_mentions());
-                // Safety replies carry no feedback buttons: there is nothing to vote on.
-                let reply = match &target {
-                    Target::Entry(entry) => reply.components(vec![vote_buttons(entry)]),
-                    Target::Safety(_) => reply,
-                };
-                if !send_with_retries(ctx, msg.channel_id, reply).await {
-                    count(AutoOutcome::SendFailed);
-                    return Ok(());
-                }
-                tracing::info!(
-                    tier = response.tier.map_or("none", |t| t.key()),
-                    "auto replied"
-                );
-                // Bookkeeping after the reply and off its path: it never costs a member an answer.
-                match target {
-                    Target::Safety(_) => count(AutoOutcome::SafetyReply),
-                    Target::Entry(entry) => {
-                        count(AutoOutcome::Replied);
-                        state.record_stat(StatEvent::Answered {
-                            guild: guild.get(),
-                            entry,
-                        });
-                    }
-                }
+    }
+}
+
+/// Carrying out the decision about one message: what a reply, a shadow record and the stats
+/// need. Its methods run inside the message's `auto_reply` span.
+struct AutoReply<'a> {
+    ctx: &'a serenity::Context,
+    state: &'a BotState,
+    store: &'a Store,
+    msg: &'a serenity::Message,
+    guild: serenity::GuildId,
+}
+
+impl AutoReply<'_> {
+    /// Posts the reply, once per message, and counts it once it went out.
+    async fn reply(&self, response: Response, target: Target) {
+        // A replayed MESSAGE_CREATE (after a reconnect) must not get a second reply. A
+        // store that can't say is no reason to leave a member unanswered.
+        match self.store.claim_message(self.msg.id.get()) {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::debug!("already replied to this message");
+                return;
             }
-            Decision::Shadow { response, target } => {
-                note(&target, response.confidence);
-                count(AutoOutcome::WouldReply);
-                store.record_shadow(guild.get(), channel, &target, response.confidence, true, "would reply")?;
-                tracing::info!("shadow mode: would have replied");
-            }
-            Decision::Skip { reason, response } => {
-                tracing::debug!(%reason, score = response.as_ref().map(|r| r.confidence), "no auto reply");
-                if let Some(outcome) = reason.outcome() {
-                    count(outcome);
-                }
+            Err(e) => tracing::warn!("cannot record the reply, replying anyway: {e}"),
+        }
+        note(&target, response.confidence);
+        let reply = serenity::CreateMessage::new()
+            .content(response.text.clone())
+            .reference_message(self.msg)
+            .allowed_mentions(no_mentions());
+        // Safety replies carry no feedback buttons: there is nothing to vote on.
+        let reply = match &target {
+            Target::Entry(entry) => reply.components(vec![vote_buttons(entry)]),
+            Target::Safety(_) => reply,
+        };
+        if !send_with_retries(self.ctx, self.msg.channel_id, reply).await {
+            self.count(AutoOutcome::SendFailed);
+            return;
+        }
+        tracing::info!(
+            tier = response.tier.map_or("none", |t| t.key()),
+            "auto replied"
+        );
+        // Bookkeeping after the reply and off its path: it never costs a member an answer.
+        match target {
+            Target::Safety(_) => self.count(AutoOutcome::SafetyReply),
+            Target::Entry(entry) => {
+                self.count(AutoOutcome::Replied);
+                self.state.record_stat(StatEvent::Answered {
+                    guild: self.guild.get(),
+                    entry,
+                });
             }
         }
+    }
+
+    /// Shadow mode: records what the bot would have replied, and posts nothing.
+    fn shadow(&self, response: &Response, target: &Target) -> Result<(), Error> {
+        note(target, response.confidence);
+        self.count(AutoOutcome::WouldReply);
+        self.store.record_shadow(
+            self.guild.get(),
+            self.msg.channel_id.get(),
+            target,
+            response.confidence,
+            true,
+            "would reply",
+        )?;
+        tracing::info!("shadow mode: would have replied");
         Ok(())
     }
-    .instrument(span)
-    .await
+
+    /// No reply: logged with the reason, and counted when the message was one the bot reads.
+    fn skip(&self, reason: &Skip, response: Option<&Response>) {
+        tracing::debug!(%reason, score = response.map(|r| r.confidence), "no auto reply");
+        if let Some(outcome) = reason.outcome() {
+            self.count(outcome);
+        }
+    }
+
+    /// What became of the message, for `/faq stats`: counted last, once the bot is done with it.
+    fn count(&self, outcome: AutoOutcome) {
+        self.state.record_stat(StatEvent::Auto {
+            guild: self.guild.get(),
+            outcome,
+        });
+    }
+}
+
+/// A reply, or a shadow "would reply", names what it is about in the span.
+fn note(target: &Target, score: f32) {
+    tracing::Span::current()
+        .record("entry", tracing::field::display(target))
+        .record("score", score);
 }
 
 /// Attempts at sending one auto reply, and the wait before the first retry (doubled each time).

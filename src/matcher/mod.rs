@@ -20,7 +20,7 @@ mod intent;
 
 pub use intent::Intent;
 
-use crate::knowledge::KnowledgeBase;
+use crate::knowledge::{Entry, KnowledgeBase};
 use crate::prepared::Prepared;
 use crate::text::Normaliser;
 
@@ -72,6 +72,62 @@ struct IndexedEntry {
     answer_vocab: HashSet<String>,
 }
 
+impl IndexedEntry {
+    /// One entry's terms, normalised as messages are. The question norms need the IDF of the
+    /// whole knowledge, so they are left for the caller to fill in.
+    fn build(normaliser: &Normaliser, e: &Entry) -> IndexedEntry {
+        let questions: Vec<Vec<String>> = e
+            .questions
+            .iter()
+            .map(|q| unique(normaliser.normalise_reference(q).terms))
+            .collect();
+        let mut vocab: HashSet<String> = questions.iter().flatten().cloned().collect();
+        vocab.extend(normaliser.normalise_reference(&e.title).terms);
+        for k in &e.keywords {
+            vocab.extend(normaliser.normalise_reference(k).terms);
+        }
+        // Members often restate the facts of the answer in their question ("if fascia is
+        // under skin, fat and muscle..."), so the answer's words count too, for less: an
+        // answer mentions neighbouring topics in passing.
+        let answer_vocab = normaliser
+            .normalise_reference(&e.answer)
+            .terms
+            .into_iter()
+            .filter(|t| !vocab.contains(t))
+            .collect();
+        IndexedEntry {
+            questions,
+            question_norms: Vec::new(),
+            vocab,
+            answer_vocab,
+        }
+    }
+}
+
+/// The IDF of every term the entries use, and the highest IDF possible (a term of one entry).
+/// Document frequency is over entries: a term every entry uses tells us nothing.
+fn idf_weights(indexed: &[IndexedEntry]) -> (HashMap<String, f32>, f32) {
+    let n = indexed.len() as f32;
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for e in indexed {
+        for t in &e.vocab {
+            *df.entry(t.as_str()).or_default() += 1;
+        }
+    }
+    let mut idf: HashMap<String, f32> = df
+        .into_iter()
+        .map(|(t, d)| (t.to_string(), ((n + 1.0) / (d as f32 + 0.5)).ln()))
+        .collect();
+    let idf_max = ((n + 1.0) / 1.5).ln();
+    // Words only answers use get the rarest weight rather than the unknown one.
+    for e in indexed {
+        for t in &e.answer_vocab {
+            idf.entry(t.clone()).or_insert(idf_max);
+        }
+    }
+    (idf, idf_max)
+}
+
 /// The index over one knowledge base. Built once per (re)load; cheap to query.
 #[derive(Debug)]
 pub struct Matcher {
@@ -116,55 +172,12 @@ impl Matcher {
         spec.known_words.extend(words);
         let normaliser = Normaliser::new(&spec);
 
-        let mut indexed = Vec::with_capacity(kb.entries.len());
-        for e in &kb.entries {
-            let questions: Vec<Vec<String>> = e
-                .questions
-                .iter()
-                .map(|q| unique(normaliser.normalise_reference(q).terms))
-                .collect();
-            let mut vocab: HashSet<String> = questions.iter().flatten().cloned().collect();
-            vocab.extend(normaliser.normalise_reference(&e.title).terms);
-            for k in &e.keywords {
-                vocab.extend(normaliser.normalise_reference(k).terms);
-            }
-            // Members often restate the facts of the answer in their question ("if fascia is
-            // under skin, fat and muscle..."), so the answer's words count too, for less: an
-            // answer mentions neighbouring topics in passing.
-            let answer_vocab = normaliser
-                .normalise_reference(&e.answer)
-                .terms
-                .into_iter()
-                .filter(|t| !vocab.contains(t))
-                .collect();
-            indexed.push(IndexedEntry {
-                questions,
-                question_norms: Vec::new(),
-                vocab,
-                answer_vocab,
-            });
-        }
-
-        // Document frequency over entries: a term every entry uses tells us nothing.
-        let n = indexed.len() as f32;
-        let mut df: HashMap<&str, usize> = HashMap::new();
-        for e in &indexed {
-            for t in &e.vocab {
-                *df.entry(t.as_str()).or_default() += 1;
-            }
-        }
-        let idf: HashMap<String, f32> = df
-            .into_iter()
-            .map(|(t, d)| (t.to_string(), ((n + 1.0) / (d as f32 + 0.5)).ln()))
+        let mut indexed: Vec<IndexedEntry> = kb
+            .entries
+            .iter()
+            .map(|e| IndexedEntry::build(&normaliser, e))
             .collect();
-        let idf_max = ((n + 1.0) / 1.5).ln();
-        // Words only answers use get the rarest weight rather than the unknown one.
-        let mut idf = idf;
-        for e in &indexed {
-            for t in &e.answer_vocab {
-                idf.entry(t.clone()).or_insert(idf_max);
-            }
-        }
+        let (idf, idf_max) = idf_weights(&indexed);
         let idf_unknown = idf_max * weights.unknown_word;
         for e in &mut indexed {
             e.question_norms = e
