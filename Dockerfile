@@ -35,7 +35,7 @@ COPY --from=build --chown=runclub:runclub /data-empty /data
 WORKDIR /app
 ENV RUNCLUB_CONFIG=/app/config/runclub-bot.toml \
     RUNCLUB_KNOWLEDGE_DIR=/app/knowledge \
-    RUNCLUB_MODEL_DIR=/app/models/all-MiniLM-L6-v2 \
+    RUNCLUB_MODEL_DIR=/app/models/runclub-minilm \
     RUNCLUB_DATA_DIR=/data \
     RUST_LOG=runclub_bot=info,warn
 VOLUME ["/data"]

@@ -47,7 +47,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let model_dir = root.join("models/all-MiniLM-L6-v2");
+    let model_dir = root.join("models/runclub-minilm");
     let cache = std::env::temp_dir().join(format!("runclub-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&cache);
     println!(

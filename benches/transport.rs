@@ -218,7 +218,7 @@ async fn our_bot() -> (Measured, Arc<runclub_bot::Engine>) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut config = Config {
         knowledge_dir: root.join("knowledge"),
-        model_dir: root.join("models/all-MiniLM-L6-v2"),
+        model_dir: root.join("models/runclub-minilm"),
         data_dir: dir.clone(),
         cache_dir: Some(std::env::temp_dir().join("runclub-transport-cache")),
         ..Config::default()

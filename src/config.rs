@@ -106,6 +106,9 @@ pub struct DetectorConfig {
     pub urgent_threshold: f32,
     /// Class balancing (0 none, 1 full): ordinary examples outnumber each tier.
     pub balance: f32,
+    /// An explicit emergency or urgent rule is overruled when the detector gives "no warning
+    /// sign" more than this probability (1.0: rules are never overruled).
+    pub rule_veto: f32,
 }
 
 /// `[training]`: how the head and the detector are trained at load (full-batch Adam).
@@ -151,6 +154,10 @@ pub struct AutoConfig {
     /// Answer a possible emergency or urgent injury with the safety reply even when it is not
     /// about our topics.
     pub safety: bool,
+    /// The detector's probability of emergency or urgent (together) from which a safety reply
+    /// is posted unasked: higher than `detector.urgent_threshold`, since a false "call 999" in
+    /// club chat costs the bot its place. The explicit rules still speak below it.
+    pub safety_threshold: f32,
 }
 
 impl TrainingConfig {
@@ -231,7 +238,7 @@ impl Default for Config {
         Config {
             knowledge_dir: PathBuf::from("knowledge"),
             data_dir: PathBuf::from("data"),
-            model_dir: PathBuf::from("models/all-MiniLM-L6-v2"),
+            model_dir: PathBuf::from("models/runclub-minilm"),
             cache_dir: None,
             matcher: LexicalConfig::default(),
             head: HeadConfig::default(),
@@ -273,6 +280,7 @@ impl Default for DetectorConfig {
             sign_threshold: 0.85,
             urgent_threshold: 0.8,
             balance: 0.3,
+            rule_veto: 0.95,
         }
     }
 }
@@ -308,6 +316,7 @@ impl Default for AutoConfig {
             requires_topic: true,
             agreement_below: 0.65,
             safety: true,
+            safety_threshold: 0.95,
         }
     }
 }
@@ -474,6 +483,7 @@ impl Config {
             ("auto.margin", auto.margin),
             ("auto.none_max", auto.none_max),
             ("auto.agreement_below", auto.agreement_below),
+            ("auto.safety_threshold", auto.safety_threshold),
             ("matcher.phrasing_weight", m.phrasing_weight),
             ("matcher.unknown_word_weight", m.unknown_word_weight),
             ("matcher.off_topic_factor", m.off_topic_factor),
@@ -483,6 +493,7 @@ impl Config {
             ("detector.sign_threshold", detector.sign_threshold),
             ("detector.urgent_threshold", detector.urgent_threshold),
             ("detector.balance", detector.balance),
+            ("detector.rule_veto", detector.rule_veto),
             ("autoreply.strict_answer", self.autoreply.strict_answer),
             ("autoreply.loose_answer", self.autoreply.loose_answer),
         ];

@@ -1,7 +1,8 @@
-//! Sentence embeddings, in process and in pure Rust: all-MiniLM-L6-v2 (a 6-layer BERT, 384
-//! dimensions) run by candle, with its own WordPiece tokenizer.
+//! Sentence embeddings, in process and in pure Rust: runclub-minilm (all-MiniLM-L6-v2, a 6-layer
+//! BERT with 384 dimensions, fine-tuned on the knowledge's examples by `models/finetune.py`) run
+//! by candle, with its own WordPiece tokenizer.
 //!
-//! The model files ship with the repository (`models/all-MiniLM-L6-v2/`): the weights are
+//! The model files ship with the repository (`models/runclub-minilm/`): the weights are
 //! stored in f16 to halve the file and cast to f32 at load, since f32 is both what the model was
 //! trained in and the fastest to compute on a CPU without an accelerator. The embedding is the
 //! mean of the last layer over the message's tokens, L2-normalised, exactly as

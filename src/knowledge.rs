@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::triage::Tier;
+use crate::triage::{Tier, TierRule};
 
 /// Longest answer accepted: with title, sources and the physio prompt a reply must stay well
 /// under Discord's 2000-character limit.
@@ -162,6 +162,10 @@ pub struct Entry {
     pub related: Vec<String>,
     /// When the answer was last checked against the evidence.
     pub reviewed: NaiveDate,
+    /// The answer may be shown as background under a recommendation to see a physio: it
+    /// suggests no self-treatment (no rolling, stretching or loading) that the recommendation
+    /// would contradict.
+    pub physio_background: bool,
 }
 
 /// A synonym group: every variant means `term`.
@@ -218,6 +222,8 @@ pub struct KnowledgeBase {
     pub none: Vec<String>,
     /// Warning-sign messages by tier, and look-alikes that are not.
     pub warning_signs: Vec<SignExample>,
+    /// The explicit rules for the emergency and urgent tiers (`triage_rules`).
+    pub triage_rules: Vec<TierRule>,
     pub files: usize,
 }
 
@@ -344,6 +350,7 @@ impl KnowledgeBase {
                 lexicon: merged.lexicon.unwrap_or_default(),
                 none: merged.none.into_iter().map(|(t, _)| t).collect(),
                 warning_signs: merged.signs.into_iter().map(|(s, _)| s).collect(),
+                triage_rules: merged.rules,
                 files: files.len(),
             })
         } else {
@@ -374,6 +381,7 @@ fn merge_files(files: &[(&Path, &str)], problems: &mut Vec<Problem>) -> ParsedFi
         merged.entries.extend(parsed.entries);
         merged.none.extend(parsed.none);
         merged.signs.extend(parsed.signs);
+        merged.rules.extend(parsed.rules);
         if let Some(lex) = parsed.lexicon {
             merged
                 .lexicon
@@ -609,8 +617,21 @@ struct RawFile<'a> {
     none: Option<&'a RawValue>,
     #[serde(borrow, default)]
     warning_signs: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    triage_rules: Option<Vec<&'a RawValue>>,
     #[serde(flatten)]
     extra: BTreeMap<String, Value>,
+}
+
+/// One rule of `triage_rules` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    tier: String,
+    why: String,
+    all: Vec<Vec<String>>,
+    #[serde(default)]
+    unless: Vec<String>,
 }
 
 /// `warning_signs`: example messages by tier, and look-alikes (`not_warning`).
@@ -639,6 +660,7 @@ struct RawEntry {
     sources: Option<Vec<Source>>,
     related: Option<Vec<String>>,
     reviewed: Option<String>,
+    physio_background: Option<bool>,
     #[serde(flatten)]
     extra: BTreeMap<String, Value>,
 }
@@ -651,6 +673,7 @@ struct ParsedFile {
     lexicon: Option<Lexicon>,
     none: Vec<(String, Position)>,
     signs: Vec<(SignExample, Position)>,
+    rules: Vec<TierRule>,
 }
 
 fn json_problem(path: &Path, text: &str, base: usize, e: &serde_json::Error) -> Problem {
@@ -728,6 +751,12 @@ fn parse_file(path: &Path, text: &str, problems: &mut Vec<Problem>) -> ParsedFil
             out.lexicon = Some(lex);
         }
     }
+    for raw in file.triage_rules.unwrap_or_default() {
+        let pos = section(raw);
+        if let Some(rule) = parse_section::<RawRule>(&pos, problems) {
+            out.rules.extend(validate_rule(rule, &pos, problems));
+        }
+    }
     for raw in file.entries.unwrap_or_default() {
         let pos = section(raw);
         if let Some(entry) = parse_section::<RawEntry>(&pos, problems) {
@@ -747,8 +776,8 @@ fn check_top_level(file: &RawFile, whole: &Position, problems: &mut Vec<Problem>
             whole.field(
                 key,
                 None,
-                "is not a known top-level field (expected `entries`, `lexicon`, `none` or \
-             `warning_signs`)"
+                "is not a known top-level field (expected `entries`, `lexicon`, `none`, \
+             `warning_signs` or `triage_rules`)"
                     .into(),
             ),
         );
@@ -757,12 +786,65 @@ fn check_top_level(file: &RawFile, whole: &Position, problems: &mut Vec<Problem>
         && file.lexicon.is_none()
         && file.none.is_none()
         && file.warning_signs.is_none()
+        && file.triage_rules.is_none()
     {
         problems.push(whole.problem(
             None,
-            "file has none of `entries`, `lexicon`, `none`, `warning_signs`".into(),
+            "file has none of `entries`, `lexicon`, `none`, `warning_signs`, `triage_rules`".into(),
         ));
     }
+}
+
+/// Turns a written rule into a [`TierRule`]: its tier is `emergency` or `urgent` (the physio
+/// signs have their own rules), it says why it exists, and every word and phrase is written as
+/// the rules read messages (folded words), or it could never match.
+fn validate_rule(raw: RawRule, pos: &Position, problems: &mut Vec<Problem>) -> Option<TierRule> {
+    let before = problems.len();
+    let tier = match raw.tier.as_str() {
+        "emergency" => Some(Tier::Emergency),
+        "urgent" => Some(Tier::Urgent),
+        _ => {
+            problems.push(pos.field(
+                "tier",
+                None,
+                format!("must be `emergency` or `urgent` (got `{}`)", raw.tier),
+            ));
+            None
+        }
+    };
+    if raw.why.trim().is_empty() {
+        problems.push(pos.field("why", None, "must say what the rule catches".into()));
+    }
+    if raw.all.is_empty() || raw.all.iter().any(Vec::is_empty) {
+        problems.push(pos.field("all", None, "needs at least one non-empty group".into()));
+    }
+    for phrase in raw.all.iter().flatten() {
+        let folded = crate::text::fold_words(phrase).join(" ");
+        if folded != *phrase {
+            problems.push(pos.item(
+                phrase,
+                None,
+                format!("phrase `{phrase}` never matches: write it as the rules read messages, `{folded}`"),
+            ));
+        }
+    }
+    for word in &raw.unless {
+        let folded = crate::text::fold_words(word);
+        if folded.len() != 1 || folded[0] != *word {
+            problems.push(pos.item(
+                word,
+                None,
+                format!("`unless` takes single folded words (got `{word}`)"),
+            ));
+        }
+    }
+    let tier = tier.filter(|_| problems.len() == before)?;
+    Some(TierRule {
+        tier,
+        why: raw.why,
+        all: raw.all,
+        unless: raw.unless,
+    })
 }
 
 /// Reads one section of a file (the slice `pos` covers) as `T`; a JSON error becomes a problem
@@ -904,6 +986,7 @@ fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) ->
         sources,
         related: raw.related.unwrap_or_default(),
         reviewed: reviewed.unwrap_or_default(),
+        physio_background: raw.physio_background.unwrap_or(false),
     })
 }
 

@@ -7,7 +7,8 @@
 //!   `KnowledgeBase` inside, every problem reported with file, line and column.
 //! - [`text`]: normalisation shared by everything that reads a member's words.
 //! - [`matcher`]: the lexical matcher: question in, ranked candidates with a score out; pure.
-//! - [`embed`]: sentence embeddings (all-MiniLM-L6-v2 run by candle, in process).
+//! - [`embed`]: sentence embeddings (all-MiniLM-L6-v2 fine-tuned on the knowledge, run by
+//!   candle, in process).
 //! - [`classifier`]: the small trained classifiers over embeddings.
 //! - [`semantic`]: example embeddings (cached) and the head and warning-sign detector trained
 //!   on them.

@@ -55,6 +55,10 @@ enum Command {
         /// Number of folds.
         #[arg(long, default_value_t = 5)]
         folds: usize,
+        /// Score only this fold (0-based): for an encoder fine-tuned without it
+        /// (`models/finetune.py --exclude-fold`).
+        #[arg(long)]
+        only_fold: Option<usize>,
         /// A labelled message file (JSON lines with kind, text and must) to score as well.
         #[arg(long)]
         public: Option<PathBuf>,
@@ -153,6 +157,7 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Eval {
             folds,
+            only_fold,
             public,
             safety,
             failures,
@@ -166,6 +171,7 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 &config,
                 &embedder,
                 folds,
+                only_fold,
                 public.as_deref(),
                 safety.as_deref(),
                 failures,

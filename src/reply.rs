@@ -107,7 +107,9 @@ pub fn answer(entry: &Entry) -> String {
     format!("{}\n{PHYSIO_PROMPT}", answer_body(entry))
 }
 
-/// The physio recommendation that leads a reply to a message with warning signs.
+/// The physio recommendation that leads a reply to a message with warning signs. Pain at night
+/// or at rest and numbness are worth a GP's look as well: they can come from more than a sore
+/// muscle or tendon.
 pub fn escalation(signs: &[Sign]) -> String {
     let list: Vec<&str> = signs.iter().map(|s| s.describe()).collect();
     let why = if list.is_empty() {
@@ -118,31 +120,45 @@ pub fn escalation(signs: &[Sign]) -> String {
             list.join("; ")
         )
     };
+    let gp = if signs
+        .iter()
+        .any(|s| matches!(s, Sign::NightOrRest | Sign::Numbness))
+    {
+        " Pain at night or at rest, or numbness, is worth showing your GP too."
+    } else {
+        ""
+    };
     format!(
-        "⚠️ **Please get this assessed by a physio before you train through it.** {why} to have \
+        "⚠️ **Please get this assessed by a physio before you run on it again.** {why} to have \
          looked at rather than rolled or stretched out, and I can't tell what's causing it. \
-         Meanwhile, ease off anything that makes it worse."
+         Meanwhile, ease off anything that makes it worse.{gp}"
     )
 }
 
 /// The reply to a possible emergency or urgent injury: the action in the first line, that the
-/// bot can't assess it, and no training advice of any kind.
+/// bot can't assess it, what to do while help comes, and no training advice of any kind.
 pub fn safety(tier: Tier, emergency_number: &str) -> String {
     match tier {
         Tier::Emergency => format!(
             "🚨 **Call emergency services now ({emergency_number}).**\n\
-             What you describe could be a medical emergency, and a bot can't assess it. Stop \
-             exercising and don't wait to see if it passes. If someone has collapsed and isn't \
-             breathing normally, call, start CPR if you know how, and send someone for a \
-             defibrillator (AED). If someone is overheated or confused after running, move them \
-             into the shade and cool them with water while you wait."
+             This could be a medical emergency and a bot can't assess it: don't wait to see if it \
+             passes, and don't drive yourself. While help comes:\n\
+             • Not responding and not breathing normally: start CPR (the call handler will talk \
+             you through it) and send someone for a defibrillator (AED).\n\
+             • Breathing but not responding: put them in the recovery position and stay with them.\n\
+             • Swelling of the throat, tongue or lips after a sting or food: use their adrenaline \
+             auto-injector if they carry one.\n\
+             • Face drooping, an arm weak or speech slurred: note the time it started.\n\
+             • Overheated or confused after running: get them into shade, soak them with cool \
+             water and fan them."
         ),
         Tier::Urgent => format!(
             "🚑 **Get this seen now: urgent care or A&E.**\n\
              What you describe could be an injury or illness that needs checking within hours, \
-             and a bot can't assess it. Stop running, and don't roll, stretch or exercise it \
-             until you've been seen. If it gets much worse or you feel unwell, call \
-             {emergency_number}."
+             and a bot can't assess it. Stop running and keep your weight off it: get a lift \
+             rather than walking or driving there. Don't roll, stretch or exercise it until \
+             you've been seen. Call {emergency_number} if you become breathless, get chest pain \
+             or cough up blood (a clot can travel from a leg), or feel much worse."
         ),
         Tier::Physio => escalation(&[]),
     }

@@ -282,88 +282,18 @@ pub fn assess(words: &[String]) -> Vec<Sign> {
     signs
 }
 
-/// One explicit rule for the urgent tiers: it fires when every group has a word or phrase in
-/// the message (not negated), and no word of `unless` is there. Groups are alternatives; a
-/// phrase is written with spaces and matched as consecutive folded words.
-struct TierRule {
-    tier: Tier,
-    all: &'static [&'static [&'static str]],
-    unless: &'static [&'static str],
-}
-
-/// What makes a sore chest ordinary ("chest hurts from laughing"). Not "lol": people type it
-/// when they are frightened too, and a missed heart problem costs far more than a false alarm.
-const CHEST_NOT_SERIOUS: &[&str] = &["laughing", "laughed", "laugh", "coughing", "cough"];
-/// What makes "collapsed" or "passed out" mean tired ("collapsed on the sofa").
-const COLLAPSE_NOT_SERIOUS: &[&str] = &[
-    "sofa", "couch", "bed", "slept", "sleep", "asleep", "nap", "laughing", "laughed", "lol",
-    "haha", "lmao", "joke",
-];
-
-#[rustfmt::skip]
-const TIER_RULES: &[TierRule] = &[
-    // Heart and lungs.
-    TierRule { tier: Tier::Emergency, all: &[&["chest"], &["pain", "pains", "hurt", "hurts", "hurting", "tight", "tightness", "pressure", "heavy", "heaviness", "crushing", "squeezing", "ache", "aching"]], unless: CHEST_NOT_SERIOUS },
-    TierRule { tier: Tier::Emergency, all: &[&["heart", "pulse", "heartbeat", "ticker"], &["racing", "pounding", "irregular", "fluttering", "skipping", "skipped", "all over the place"], &["dizzy", "dizziness", "faint", "lightheaded", "light headed", "pass out", "passing out", "chest", "spinning", "keeled over", "keel over"]], unless: &["lol", "haha"] },
-    TierRule { tier: Tier::Emergency, all: &[&["cant breathe", "cannot breathe", "couldnt breathe", "struggling to breathe", "blue lips", "lips blue", "lips are blue", "lips went blue", "lips turned blue"]], unless: &["laughing", "lol", "haha"] },
-    TierRule { tier: Tier::Emergency, all: &[&["lips"], &["blue"]], unless: &[] },
-    TierRule { tier: Tier::Emergency, all: &[&["cant catch my breath", "cant get my breath", "gasping for air", "fighting for breath", "short of breath", "breathless"], &["sitting", "resting", "lying", "at rest", "in bed", "on the sofa"]], unless: &[] },
-    // Collapse.
-    TierRule { tier: Tier::Emergency, all: &[&["collapsed", "fainted", "blacked out", "unconscious", "unresponsive", "not responding", "isnt responding", "wasnt responding", "not breathing", "passed out"]], unless: COLLAPSE_NOT_SERIOUS },
-    // Heat illness.
-    TierRule { tier: Tier::Emergency, all: &[&["stopped sweating", "not sweating", "no longer sweating", "cant sweat"]], unless: &[] },
-    TierRule { tier: Tier::Emergency, all: &[&["confused", "confusion", "slurring", "slurred", "disoriented", "disorientated", "talking nonsense", "not making sense", "making no sense", "saying weird", "doesnt know where", "stumbling", "staggering", "hot to the touch", "burning up", "skin is hot"], &["heat", "hot", "sun", "sweating", "temperature", "collapsed", "dizzy", "head", "stumbling", "staggering"]], unless: &["lol", "haha", "about"] },
-    // Head injury.
-    TierRule { tier: Tier::Emergency, all: &[&["hit my head", "banged my head", "knocked my head", "bumped my head", "smacked my head", "whacked my head", "hit his head", "hit her head", "banged his head", "banged her head", "head injury", "head knock", "knock to the head", "knock on the head", "bang on the head", "bang to the head", "concussion", "concussed", "landed on my head", "fell on my head", "head first", "headfirst"], &["vomit", "vomited", "vomiting", "sick", "threw up", "throwing up", "drowsy", "confused", "blurry", "blurred", "double vision", "headache", "dizzy"]], unless: &["lol", "haha"] },
-    TierRule { tier: Tier::Emergency, all: &[&["worst headache"]], unless: &[] },
-    // A severe allergic reaction: swelling of the throat, tongue, lips or face after a sting or
-    // a food.
-    TierRule { tier: Tier::Emergency, all: &[&["throat", "tongue", "lips", "lip", "face"], &["swelling", "swollen", "swell", "swelled", "puffing", "puffy", "closing"], &["sting", "stung", "bee", "wasp", "allergic", "allergy", "reaction", "nuts", "peanut", "peanuts", "epipen"]], unless: &[] },
-    // Stroke: a face drooping, speech suddenly slurred, an arm gone weak.
-    TierRule { tier: Tier::Emergency, all: &[&["drooping", "droopy", "droops", "drooped", "lopsided"], &["face", "mouth", "smile", "eye", "side"]], unless: &["lol", "haha"] },
-    TierRule { tier: Tier::Emergency, all: &[&["slurred", "slurring", "garbled", "cant get his words out", "cant get her words out", "cant get my words out"], &["words", "speech", "talking", "speaking", "face", "arm"]], unless: &["lol", "haha", "pint", "pints", "beer", "beers", "drunk", "wine", "drinks"] },
-    // A clot that may have moved: calf swelling with breathlessness or chest pain.
-    TierRule { tier: Tier::Emergency, all: &[&["calf", "leg"], &["swollen", "swelling", "swelled"], &["breathless", "short of breath", "out of breath", "cant breathe", "chest"]], unless: &[] },
-    // The nerves at the base of the spine.
-    TierRule { tier: Tier::Emergency, all: &[&["numb", "numbness", "no feeling", "tingling"], &["groin", "buttocks", "bum", "backside", "saddle", "genitals", "between my legs"]], unless: &[] },
-    TierRule { tier: Tier::Emergency, all: &[&["bladder", "bowel", "bowels", "wet myself", "wee myself"], &["control", "cant", "couldnt", "lost", "accident", "trouble"]], unless: &[] },
-    // Tendon rupture, fractures, clots in the leg, muscle breakdown, compartment pressure.
-    TierRule { tier: Tier::Urgent, all: &[&["pop", "popped", "snap", "snapped", "bang", "kicked", "shot"], &["achilles", "heel", "calf", "ankle", "knee", "hamstring"]], unless: &["music", "lol", "haha"] },
-    TierRule { tier: Tier::Urgent, all: &[&["cant put weight", "cannot put weight", "cant bear weight", "cannot bear weight", "cant weight bear", "unable to weight bear", "cant stand on", "cant walk on", "cannot walk on", "cant put any weight", "no weight on"]], unless: &[] },
-    TierRule { tier: Tier::Urgent, all: &[&["cant walk", "cannot walk", "couldnt walk", "unable to walk", "can barely walk"], &["bruise", "bruising", "bruised", "swollen", "swelling", "pop", "popped", "snap", "snapped", "tore", "torn", "tear", "twist", "twisted", "fell", "fall", "sprint", "sprinting", "went"]], unless: &["lol", "haha", "doms", "stairs", "marathon"] },
-    TierRule { tier: Tier::Urgent, all: &[&["calf", "leg"], &["red", "hot", "warm"], &["swollen", "swelling", "swelled", "bigger", "puffy"]], unless: &[] },
-    TierRule { tier: Tier::Urgent, all: &[&["calf", "leg"], &["swollen", "swelling", "swelled", "bigger", "puffy", "tender", "aches", "aching"], &["flight", "flew", "flying", "plane", "drive", "drove", "coach", "journey", "travelling"]], unless: &[] },
-    // Dark urine after exertion (muscle breakdown), not after a dry day.
-    TierRule { tier: Tier::Urgent, all: &[&["urine", "pee", "wee", "piss"], &["dark", "brown", "cola", "coke", "tea coloured", "tea colored", "black", "blood", "red"], &["run", "running", "ran", "race", "session", "marathon", "ultra", "half", "workout", "training", "intervals", "reps", "muscles", "muscle", "legs", "thighs", "quads", "calves", "sore", "aching", "weak"]], unless: &[] },
-    TierRule { tier: Tier::Urgent, all: &[&["foot drop", "foot is dropping", "foot slaps", "foot slapping", "foot flops", "cant lift my foot", "cant lift the front of my foot", "toes catch", "toes keep catching"]], unless: &[] },
-    TierRule { tier: Tier::Urgent, all: &[&["knee"], &["locked", "locking", "locks", "wont straighten", "cant straighten", "gave way and swelled", "swelled up", "ballooned", "blew up"]], unless: &[] },
-    TierRule { tier: Tier::Urgent, all: &[&["shin", "lower leg", "calf"], &["numb", "numbness", "tingling", "tingly", "pins and needles"], &["not settling", "wont settle", "hasnt settled", "not easing", "hasnt eased", "wont ease", "hours", "going to burst", "rock hard"]], unless: &[] },
-    TierRule { tier: Tier::Urgent, all: &[&["fever", "temperature", "shivery", "shivering"], &["swollen", "swelling", "red", "hot"], &["joint", "knee", "ankle", "hip", "wrist", "elbow"]], unless: &[] },
-    TierRule { tier: Tier::Urgent, all: &[&["bone", "pinpoint", "one spot on the bone"], &["limp", "limping", "hobbling"]], unless: &[] },
-    // A limb or joint out of shape after a fall or twist: a possible fracture or dislocation.
-    TierRule { tier: Tier::Urgent, all: &[&["funny angle", "weird angle", "wrong angle", "odd angle", "strange angle", "bent the wrong way", "pointing the wrong way", "out of place", "deformed", "sticking out", "popped out"], &["wrist", "ankle", "arm", "leg", "finger", "fingers", "shoulder", "knee", "elbow", "collarbone", "bone", "foot", "toe", "kneecap"]], unless: &["lol", "haha"] },
-];
-
-/// Symptoms beyond [`BODY_WORDS`] and [`PAIN_WORDS`] that make a message about a body.
-#[rustfmt::skip]
-const SYMPTOM_WORDS: &[&str] = &[
-    "chest", "heart", "pulse", "heartbeat", "breath", "breathe", "breathing", "breathless",
-    "collapsed", "collapse", "fainted", "faint", "dizzy", "lightheaded", "unconscious",
-    "responding", "confused", "sweating", "sweat", "vomit", "vomiting", "sick", "head", "numb",
-    "numbness", "tingling", "tingly", "swelling", "swelled", "pop", "popped", "snap", "snapped",
-    "urine", "pee", "wee", "weight", "limp", "limping", "bruise", "lips", "bladder", "bowel",
-    "joint", "bone", "fever", "neck", "shoulder", "arm", "jaw", "hand", "hands", "body", "skin",
-    "heads", "drowsy", "vision", "double", "gasping", "wheezing", "spinning", "keeled",
-    "blacked", "passed", "racing", "pounding", "fluttering", "skipping", "ticker",
-];
-
-/// Whether a message talks about a body at all: what a warning sign needs, however it is
-/// worded ("car share at 7.15, 3 seats left" is not one, whatever a classifier makes of it).
-pub fn bodily(words: &[String]) -> bool {
-    words.iter().any(|w| {
-        let w = w.as_str();
-        BODY_WORDS.contains(&w) || PAIN_WORDS.contains(&w) || SYMPTOM_WORDS.contains(&w)
-    })
+/// One explicit rule for the urgent tiers, from the knowledge's `triage_rules`
+/// (`knowledge/triage-rules.json`): it fires when every group has a word or phrase in the
+/// message (not negated), and no word of `unless` is there. Groups are alternatives; a phrase is
+/// folded words separated by spaces, matched as consecutive words. Rules are for the
+/// near-certain; the learnt detector reads everything else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierRule {
+    pub tier: Tier,
+    /// What the rule catches, for the people who review it.
+    pub why: String,
+    pub all: Vec<Vec<String>>,
+    pub unless: Vec<String>,
 }
 
 /// Phrases that say a scare came to nothing: the learnt detector does not speak about these
@@ -405,14 +335,14 @@ fn has(words: &[String], phrase: &str) -> bool {
 
 /// The most urgent tier an explicit rule finds: emergency, urgent, or none. The physio tier is
 /// [`assess`]'s signs; the learnt detector adds descriptions no rule lists.
-pub fn urgent_tier(words: &[String]) -> Option<Tier> {
-    TIER_RULES
+pub fn urgent_tier(words: &[String], rules: &[TierRule]) -> Option<Tier> {
+    rules
         .iter()
         .filter(|r| {
             r.all
                 .iter()
                 .all(|group| group.iter().any(|p| has(words, p)))
-                && !r.unless.iter().any(|u| words.iter().any(|w| w == u))
+                && !r.unless.iter().any(|u| words.contains(u))
         })
         .map(|r| r.tier)
         .max()
@@ -492,6 +422,14 @@ fn lasts_a_week_or_more(words: &[String]) -> bool {
 mod tests {
     use super::*;
 
+    /// The bundled rules.
+    fn rules() -> Vec<TierRule> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        crate::knowledge::KnowledgeBase::load_dir(&dir)
+            .expect("bundled knowledge loads")
+            .triage_rules
+    }
+
     #[test]
     fn urgent_tiers_and_look_alikes() {
         let cases = [
@@ -552,7 +490,11 @@ mod tests {
             ),
         ];
         for (text, want) in cases {
-            assert_eq!(urgent_tier(&crate::text::fold_words(text)), want, "{text}");
+            assert_eq!(
+                urgent_tier(&crate::text::fold_words(text), &rules()),
+                want,
+                "{text}"
+            );
         }
     }
 

@@ -530,3 +530,87 @@ fn an_identical_none_example_points_at_the_second_copy() {
         )],
     );
 }
+
+/// The explicit triage rules are reviewed data: a rule with a tier the rules don't have, no
+/// reason, or a phrase written so that it could never match a message is named with file, line
+/// and column; a good rule loads and decides.
+#[test]
+fn triage_rules_are_checked_like_the_rest_of_the_knowledge() {
+    let entries = format!("{{\"entries\": [{}]}}", entry("a"));
+    let good = r#"{"triage_rules": [
+  {"tier": "urgent", "why": "A tendon rupture.", "all": [["pop", "snapped"], ["achilles"]], "unless": ["lol"]}
+]}"#;
+    let kb = load(&[
+        ("e.json", &entries),
+        ("lex.json", LEXICON),
+        ("examples.json", EXAMPLES),
+        ("rules.json", good),
+    ])
+    .unwrap();
+    let words = |t: &str| runclub_bot::text::fold_words(t);
+    use runclub_bot::triage::{urgent_tier, Tier};
+    assert_eq!(
+        urgent_tier(&words("heard a pop in my Achilles"), &kb.triage_rules),
+        Some(Tier::Urgent)
+    );
+    assert_eq!(
+        urgent_tier(&words("achilles went pop lol"), &kb.triage_rules),
+        None
+    );
+    assert_eq!(
+        urgent_tier(&words("no pop in my achilles"), &kb.triage_rules),
+        None,
+        "a negated phrase doesn't count"
+    );
+
+    let bad = r#"{"triage_rules": [
+  {"tier": "physio", "why": "Knee pain.", "all": [["knee"]]},
+  {"tier": "emergency", "why": " ", "all": [["Can't Breathe"]], "unless": ["ha ha"]},
+  {"tier": "urgent", "why": "Nothing to match.", "all": []}
+]}"#;
+    expect(
+        &[
+            ("e.json", &entries),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+            ("rules.json", bad),
+        ],
+        &[
+            (
+                "rules.json",
+                2,
+                4,
+                None,
+                "`tier` must be `emergency` or `urgent`",
+            ),
+            (
+                "rules.json",
+                3,
+                25,
+                None,
+                "`why` must say what the rule catches",
+            ),
+            (
+                "rules.json",
+                3,
+                46,
+                None,
+                "write it as the rules read messages, `cant breathe`",
+            ),
+            (
+                "rules.json",
+                3,
+                76,
+                None,
+                "`unless` takes single folded words",
+            ),
+            (
+                "rules.json",
+                4,
+                50,
+                None,
+                "`all` needs at least one non-empty group",
+            ),
+        ],
+    );
+}

@@ -1680,6 +1680,48 @@ async fn emergencies_get_the_safety_reply_in_auto_channels() {
     bot.finish();
 }
 
+/// Someone else in trouble now gets the safety reply in a channel, speaking to the person
+/// helping (CPR, a defibrillator); the same words about a scare that is over get silence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bystander_emergency_gets_help_and_a_resolved_scare_gets_silence() {
+    let (fake, bot, _dir) = connected("e2e-bystander").await;
+    moderate(&fake, "enable", json!([])).await;
+    no_cooldowns(&fake).await;
+    let before = posts(&fake);
+    say_here(
+        &fake,
+        7201,
+        "a runner just went down in front of me at the water station, he's not responding and his breathing sounds weird",
+    );
+    let r = fake
+        .wait_request(5, "the safety reply", posted_in(CHANNEL_ID))
+        .await;
+    let text = r.body["content"].as_str().unwrap();
+    assert!(
+        text.starts_with("🚨 **Call emergency services now (999 / 112 / 911).**"),
+        "{text}"
+    );
+    assert!(
+        text.contains("CPR") && text.contains("defibrillator"),
+        "speaks to the person helping: {text}"
+    );
+    assert_eq!(r.body["allowed_mentions"]["parse"], json!([]));
+
+    // The scare that is over, then the marker: only the marker is answered.
+    let before_resolved = posts(&fake);
+    assert_eq!(before_resolved, before + 1);
+    say_here(
+        &fake,
+        7202,
+        "update on the lad who went down at the water station: medics checked him, he'd not eaten, he's sat up eating a banana and laughing now",
+    );
+    say_here(&fake, 7203, "is the IT band a muscle?");
+    // Handled in all: the emergency, the update, the marker.
+    let counts = only_the_marker_answered(&fake, CHANNEL_ID, before_resolved, 3).await;
+    assert_eq!(count_of(&counts, AutoOutcome::SafetyReply), 1, "{counts:?}");
+    bot.finish();
+}
+
 // ------------------------------------------------------- entry ids, reloads and safety replies
 
 /// Every string in the knowledge files under `dir` that is exactly `from` (an entry's own id,

@@ -567,3 +567,85 @@ fn the_model_reads_typos_corrected_and_real_words_as_written() {
         assert_eq!(engine.prepare(written).model_text(), read, "{written}");
     }
 }
+
+/// Minimal pairs: the same words at a different tier. Who is in trouble, when, and whether it
+/// is over decide the tier, not the words; a message that needs neither gets no emergency or
+/// urgent wording in either mode, and the safety reply in a channel is for the first of each
+/// pair only.
+#[test]
+fn minimal_pairs_by_tier() {
+    use runclub_bot::triage::Tier;
+    let engine = common::engine();
+    let cases = [
+        (
+            "my mate collapsed at the finish and isn't moving",
+            Some(Tier::Emergency),
+        ),
+        (
+            "my mate collapsed at the finish, laughing, and got up for her medal",
+            None,
+        ),
+        ("the finish arch collapsed in the wind, nobody hurt", None),
+        (
+            "a runner collapsed at our race two years ago and is fine now, should we get a defib?",
+            None,
+        ),
+        (
+            "chest feels tight and heavy and it's spreading into my left arm",
+            Some(Tier::Emergency),
+        ),
+        (
+            "still a bit chesty after last week's cold, ok to do an easy run or wait?",
+            None,
+        ),
+        (
+            "heard a pop at the back of my heel on the track and now i cant push off or go on tiptoe",
+            Some(Tier::Urgent),
+        ),
+        (
+            "heard a pop in my knee getting off the sofa, no pain, ran 8k fine after",
+            None,
+        ),
+        (
+            "fell on the trail and my wrist is bent the wrong way",
+            Some(Tier::Urgent),
+        ),
+        (
+            "broke my wrist on the trail two summers ago, all healed, any tips for confidence on descents?",
+            None,
+        ),
+        (
+            "my knee has hurt on every run for six weeks and it's getting worse",
+            Some(Tier::Physio),
+        ),
+        ("how do i work out my heart rate zones for easy runs", None),
+    ];
+    for (text, want) in cases {
+        let message = engine.prepare(text);
+        let ask = engine.respond(&message, Mode::Ask);
+        let auto = engine.respond(&message, engine.auto());
+        let safety = |r: &runclub_bot::Response| matches!(r.outcome, Outcome::Safety { .. });
+        match want {
+            Some(Tier::Physio) => {
+                assert_eq!(ask.tier, Some(Tier::Physio), "{text}");
+                assert!(!safety(&auto), "{text}");
+            }
+            Some(tier) => {
+                assert!(
+                    matches!(ask.outcome, Outcome::Safety { tier: t } if t == tier),
+                    "{text}: {:?}",
+                    ask.outcome
+                );
+                assert!(safety(&auto), "{text}: auto {:?}", auto.outcome);
+            }
+            None => {
+                assert!(
+                    ask.tier < Some(Tier::Urgent) && !safety(&ask),
+                    "{text}: {:?}",
+                    ask.tier
+                );
+                assert!(!safety(&auto), "{text}: auto {:?}", auto.outcome);
+            }
+        }
+    }
+}

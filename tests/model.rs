@@ -95,6 +95,7 @@ fn cross_validation_over_the_knowledge_examples() {
         &embedder,
         &vectors,
         5,
+        None,
     )
     .unwrap();
     let share = |n: usize, d: usize| n as f64 / d as f64;
@@ -104,7 +105,7 @@ fn cross_validation_over_the_knowledge_examples() {
     assert!(share(t.ask_wrong, t.on_topic) <= 0.05, "{t}");
     assert!(share(t.none_declined, t.none) >= 0.95, "{t}");
     for tier in [Tier::Urgent, Tier::Emergency] {
-        let (n, caught, _) = t.signs[&tier];
+        let (n, caught, _, _) = t.signs[&tier];
         assert!(share(caught, n) >= 0.97, "{tier:?}: {t}");
     }
     assert!(share(t.on_topic_false_alarms, t.on_topic) <= 0.03, "{t}");

@@ -299,7 +299,14 @@ impl Engine {
         let none_probability = semantic.as_ref().map_or(0.0, |s| s.head[n]);
         let warning_probability = semantic.as_ref().map_or(0.0, |s| 1.0 - s.signs[0]);
         let signs = triage::assess(message.words());
-        let tier = fusion::tier(message, &signs, semantic.as_ref(), &self.config);
+        let tier = fusion::tier(
+            &self.kb.triage_rules,
+            message,
+            &signs,
+            semantic.as_ref(),
+            &self.config,
+            mode,
+        );
         let out_of_scope = message.out_of_scope();
         let confidence =
             policy::confidence(&candidates, &analysis, out_of_scope, mode, &self.config);
@@ -312,6 +319,7 @@ impl Engine {
             agree,
             tier,
             fallback: &self.fallback,
+            fits_background: &|id| self.kb.entry(id).is_some_and(|e| e.physio_background),
         };
         let outcome = policy::decide(&context, mode, &self.config);
         let text = render::render(

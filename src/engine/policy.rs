@@ -159,6 +159,8 @@ pub(super) struct Context<'a> {
     pub tier: Option<Tier>,
     /// The entry that answers a warning-sign message when nothing more specific matches.
     pub fallback: &'a EntryId,
+    /// Whether an entry may be shown under a physio recommendation (`physio_background`).
+    pub fits_background: &'a dyn Fn(&EntryId) -> bool,
 }
 
 /// The calibrated confidence of the best entry: its fused score, reduced when the message names
@@ -193,11 +195,14 @@ pub(super) fn decide(c: &Context, mode: Mode, config: &EngineConfig) -> Outcome 
     }
 }
 
-/// The entry to answer a warning-sign message with: the best match when it is at least "did
-/// you mean" good, else the general when-to-see-a-physio entry.
+/// The entry shown as background under a physio recommendation: the best match when it is at
+/// least "did you mean" good and says nothing the recommendation would contradict (no "a gentle
+/// roll is reasonable" under a swelling knee), else the general when-to-see-a-physio entry.
 fn escalation_entry(c: &Context, config: &EngineConfig) -> EntryId {
     match c.candidates.first() {
-        Some(top) if c.confidence >= config.ask.suggest => top.entry.clone(),
+        Some(top) if c.confidence >= config.ask.suggest && (c.fits_background)(&top.entry) => {
+            top.entry.clone()
+        }
         _ => c.fallback.clone(),
     }
 }

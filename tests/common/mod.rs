@@ -17,8 +17,7 @@ pub fn embedder() -> Arc<Embedder> {
     MODEL
         .get_or_init(|| {
             Arc::new(
-                Embedder::load(&repo().join("models/all-MiniLM-L6-v2"))
-                    .expect("bundled model loads"),
+                Embedder::load(&repo().join("models/runclub-minilm")).expect("bundled model loads"),
             )
         })
         .clone()
