@@ -202,18 +202,35 @@ pub fn check(dir: &Path, model_dir: &Path, out: &mut dyn Write) -> std::io::Resu
     }
 }
 
+/// What `runclub-bot eval` measures besides the cross-validation.
+#[derive(Debug, Clone, Copy)]
+pub struct EvalOptions<'a> {
+    pub folds: usize,
+    /// Score only this fold (for an encoder fine-tuned without it).
+    pub only_fold: Option<usize>,
+    /// A labelled message file in the public set's format.
+    pub public: Option<&'a Path>,
+    /// A safety set (`kind<TAB>text`).
+    pub safety: Option<&'a Path>,
+    /// How many failures to print.
+    pub failures: usize,
+}
+
 /// `runclub-bot eval`: k-fold cross-validation over the knowledge's own examples, the most
 /// frequent confusions, and the figures on a labelled message file when one is given.
 pub fn eval(
     config: &Config,
     embedder: &Arc<Embedder>,
-    folds: usize,
-    only_fold: Option<usize>,
-    public: Option<&Path>,
-    safety: Option<&Path>,
-    failures: usize,
+    options: &EvalOptions<'_>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    let EvalOptions {
+        folds,
+        only_fold,
+        public,
+        safety,
+        failures,
+    } = *options;
     let kb = KnowledgeBase::load_dir(&config.knowledge_dir)?;
     // Embedded as the engine embeds them: each example prepared as a member's message is.
     let texts = Engine::example_model_texts(&kb, &config.engine(), embedder);

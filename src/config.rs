@@ -158,6 +158,9 @@ pub struct AutoConfig {
     /// is posted unasked: higher than `detector.urgent_threshold`, since a false "call 999" in
     /// club chat costs the bot its place. The explicit rules still speak below it.
     pub safety_threshold: f32,
+    /// As `detector.rule_veto`, for safety replies posted unasked: an explicit rule speaks in
+    /// a channel only when the detector is not this sure that nothing is described.
+    pub rule_veto: f32,
 }
 
 impl TrainingConfig {
@@ -279,8 +282,8 @@ impl Default for DetectorConfig {
         DetectorConfig {
             sign_threshold: 0.85,
             urgent_threshold: 0.8,
-            balance: 0.3,
-            rule_veto: 0.95,
+            balance: 1.0,
+            rule_veto: 0.99,
         }
     }
 }
@@ -317,6 +320,7 @@ impl Default for AutoConfig {
             agreement_below: 0.65,
             safety: true,
             safety_threshold: 0.95,
+            rule_veto: 0.95,
         }
     }
 }
@@ -484,6 +488,7 @@ impl Config {
             ("auto.none_max", auto.none_max),
             ("auto.agreement_below", auto.agreement_below),
             ("auto.safety_threshold", auto.safety_threshold),
+            ("auto.rule_veto", auto.rule_veto),
             ("matcher.phrasing_weight", m.phrasing_weight),
             ("matcher.unknown_word_weight", m.unknown_word_weight),
             ("matcher.off_topic_factor", m.off_topic_factor),

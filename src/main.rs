@@ -167,16 +167,14 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 config.knowledge_dir = dir;
             }
             let embedder = runclub_bot::load_embedder(&config)?;
-            cli::eval(
-                &config,
-                &embedder,
+            let options = cli::EvalOptions {
                 folds,
                 only_fold,
-                public.as_deref(),
-                safety.as_deref(),
+                public: public.as_deref(),
+                safety: safety.as_deref(),
                 failures,
-                &mut std::io::stdout().lock(),
-            )?;
+            };
+            cli::eval(&config, &embedder, &options, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Health => match discord::health(&config.data_dir) {

@@ -266,7 +266,7 @@ fn safety_replies_skip_cooldowns_and_can_be_turned_off() {
 }
 
 /// Each sensitivity level selects its threshold from the configuration, and the threshold it
-/// selects decides what gets a reply: a message the engine is fairly, not very, sure of (0.72)
+/// selects decides what gets a reply: a message the engine is fairly, not very, sure of (0.65)
 /// is answered on a loose or normal server and not on a strict one.
 #[test]
 fn sensitivity_levels_select_their_thresholds() {
@@ -285,7 +285,7 @@ fn sensitivity_levels_select_their_thresholds() {
 
     let engine = common::engine();
     let cd = CooldownTracker::default();
-    let q = "does rolling do much before intervals";
+    let q = "is it worth rolling before a tempo run";
     let confidence = engine.respond(&engine.prepare(q), engine.auto()).confidence;
     assert!((0.5..0.9).contains(&confidence), "{confidence}");
     let replies = |s: Sensitivity| {

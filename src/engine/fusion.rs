@@ -93,7 +93,11 @@ pub(super) fn tier(
     // learnt model is the primary decision: a rule is overruled when the detector is
     // near-certain the message describes nothing at all ("the gazebo collapsed", "collapsed at
     // the finish last year, fine now"), which words alone can't tell.
-    let vetoed = semantic.is_some_and(|s| s.signs[0] > config.detector.rule_veto);
+    let veto = match mode {
+        Mode::Ask => config.detector.rule_veto,
+        Mode::Auto(_) => config.auto.rule_veto,
+    };
+    let vetoed = semantic.is_some_and(|s| s.signs[0] > veto);
     let urgent_rule = triage::urgent_tier(words, rules).filter(|_| !vetoed);
     let ruled = urgent_rule.or((!signs.is_empty()).then_some(Tier::Physio));
     detected.max(ruled)
