@@ -5,7 +5,7 @@
 use poise::serenity_prelude as serenity;
 use tracing::Instrument;
 
-use super::outgoing::{no_mentions, vote_buttons};
+use super::outgoing::{no_mentions, private_to_presser, vote_buttons};
 use super::pipeline::auto_decision;
 use super::{BotState, Error};
 use crate::autoreply::{Claim, Decision, Incoming, Skip};
@@ -264,12 +264,5 @@ pub async fn on_vote_button(
             }
         }
     };
-    let message = serenity::CreateInteractionResponseMessage::new()
-        .content(text)
-        .ephemeral(true)
-        .allowed_mentions(no_mentions());
-    interaction
-        .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
-        .await?;
-    Ok(())
+    private_to_presser(ctx, interaction, text).await
 }

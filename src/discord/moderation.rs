@@ -7,7 +7,7 @@ use poise::serenity_prelude as serenity;
 
 use std::sync::Arc;
 
-use super::outgoing::{no_mentions, private as say, PagedList};
+use super::outgoing::{private as say, private_to_presser, PagedList};
 use super::pages::{self, Listing, Section};
 use super::pipeline::{auto_decision, AutoDecision};
 use super::{BotState, Context, Error};
@@ -473,14 +473,7 @@ async fn refuse_press(
         ?refusal,
         "moderator button refused"
     );
-    let message = serenity::CreateInteractionResponseMessage::new()
-        .content(refusal.text())
-        .ephemeral(true)
-        .allowed_mentions(no_mentions());
-    interaction
-        .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
-        .await?;
-    Ok(())
+    private_to_presser(ctx, interaction, refusal.text()).await
 }
 
 /// The stats as they are now. Counts are written in batches: commit what is queued first, so

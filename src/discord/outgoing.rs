@@ -27,6 +27,22 @@ pub async fn private(ctx: super::Context<'_>, text: impl Into<String>) -> Result
     Ok(())
 }
 
+/// Answers a button press with a message only the presser sees, pinging no one.
+pub async fn private_to_presser(
+    ctx: &serenity::Context,
+    interaction: &serenity::ComponentInteraction,
+    text: impl Into<String>,
+) -> Result<(), super::Error> {
+    let message = serenity::CreateInteractionResponseMessage::new()
+        .content(reply::truncate(&text.into(), 2000))
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
+    interaction
+        .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
+        .await?;
+    Ok(())
+}
+
 /// Discord's cap on a button label.
 pub const BUTTON_LABEL_MAX: usize = 80;
 
