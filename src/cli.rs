@@ -277,8 +277,19 @@ pub fn eval(
         embedder.clone(),
         &vectors,
     )?;
+    labelled_sets(&engine, public, safety, failures, out)
+}
+
+/// The figures on labelled message files: the public set's format, and safety sets by kind.
+fn labelled_sets(
+    engine: &Engine,
+    public: Option<&Path>,
+    safety: Option<&Path>,
+    failures: usize,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     if let Some(path) = public {
-        let figures = crate::eval::public_set(&engine, path)?;
+        let figures = crate::eval::public_set(engine, path)?;
         writeln!(
             out,
             "Labelled messages in {} (a sanity check):",
@@ -287,7 +298,7 @@ pub fn eval(
         write!(out, "{figures}")?;
     }
     if let Some(path) = safety {
-        let figures = crate::eval::safety_set(&engine, path)?;
+        let figures = crate::eval::safety_set(engine, path)?;
         writeln!(out, "Safety set {} (by kind):", path.display())?;
         write!(out, "{figures}")?;
         if failures > 0 {
