@@ -19,9 +19,9 @@
 //!   within [`SAFETY_REPEAT_WINDOW`] gets no second one: the advice is just above, and a
 //!   distressed member repeating themselves should not get a wall of identical replies.
 //! - Anyone else in that channel within the window (several members reporting one incident, or
-//!   a new person in trouble) always gets a reply, never held back: the action line again,
-//!   pointing to the full advice above ([`SafetyForm::Repeat`]). A more urgent tier than any
-//!   posted in the window gets the full reply.
+//!   a new person in trouble) always gets a reply, never held back: when the same tier's advice
+//!   was posted there, the action line again, pointing to it ([`SafetyForm::Repeat`]);
+//!   otherwise the full reply of their own tier.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -365,11 +365,15 @@ impl CooldownTracker {
             .flatten()
             .filter(|(_, t, at)| *t >= tier && now.duration_since(*at) < SAFETY_REPEAT_WINDOW);
         let mut form = SafetyForm::Full;
-        for (who, _, at) in recent {
+        for (who, t, at) in recent {
             if *who == member {
                 return Err(SAFETY_REPEAT_WINDOW - now.duration_since(*at));
             }
-            form = SafetyForm::Repeat;
+            // The short reply points to the advice above: only advice of this very tier will do
+            // (under the emergency list, "the advice just above" would not be the urgent advice).
+            if *t == tier {
+                form = SafetyForm::Repeat;
+            }
         }
         Ok(form)
     }

@@ -143,9 +143,13 @@ pub fn safety(tier: Tier, emergency_number: &str) -> String {
             "🚨 **Call emergency services now ({emergency_number}).**\n\
              This could be a medical emergency and a bot can't assess it: don't wait to see if it \
              passes, and don't drive yourself. While help comes:\n\
-             • Not responding and not breathing normally: start CPR (the call handler will talk \
-             you through it) and send someone for a defibrillator (AED).\n\
-             • Breathing but not responding: put them in the recovery position and stay with them.\n\
+             • Not responding and not breathing normally (gasping or snoring counts as not \
+             normal): put the phone on speaker and start CPR, pushing hard and fast in the centre \
+             of the chest (the call handler will talk you through it); send someone for a \
+             defibrillator (AED), switch it on and follow what it says.\n\
+             • Breathing normally but not responding: put them in the recovery position, stay \
+             with them and keep checking their breathing; if it stops or turns abnormal, start \
+             CPR.\n\
              • Swelling of the throat, tongue or lips after a sting or food: use their adrenaline \
              auto-injector if they carry one.\n\
              • Face drooping, an arm weak or speech slurred: note the time it started.\n\
@@ -155,10 +159,10 @@ pub fn safety(tier: Tier, emergency_number: &str) -> String {
         Tier::Urgent => format!(
             "🚑 **Get this seen now: urgent care or A&E.**\n\
              What you describe could be an injury or illness that needs checking within hours, \
-             and a bot can't assess it. Stop running and keep your weight off it: get a lift \
-             rather than walking or driving there. Don't roll, stretch or exercise it until \
-             you've been seen. Call {emergency_number} if you become breathless, get chest pain \
-             or cough up blood (a clot can travel from a leg), or feel much worse."
+             and a bot can't assess it. Stop running, rest the injured part and get a lift rather \
+             than walking or driving there. Don't roll, stretch or exercise it until you've been \
+             seen. Call {emergency_number} if you feel much worse, or if a swollen leg comes with \
+             breathlessness, chest pain or coughing blood (a clot may have moved)."
         ),
         Tier::Physio => escalation(&[]),
     }

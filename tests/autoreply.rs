@@ -353,6 +353,13 @@ fn repeated_safety_replies_are_limited_but_never_withheld_from_someone_new() {
     );
     assert!(response.text.len() < full.len() / 2, "{}", response.text);
 
+    // Someone else's urgent injury under the emergency advice gets the full urgent reply: "the
+    // advice just above" would point at the emergency list.
+    assert_eq!(
+        cd.safety_form(CHANNEL, 9, Tier::Urgent, t0 + Duration::from_secs(40)),
+        Ok(SafetyForm::Full)
+    );
+
     // After the window the same member gets the whole advice again.
     let later = claim(&mut cd, 1, collapse, t0 + SAFETY_REPEAT_WINDOW);
     assert!(later.replies(), "{later:?}");
