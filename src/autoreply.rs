@@ -252,6 +252,11 @@ pub struct CooldownTracker {
 
 impl CooldownTracker {
     fn remaining(last: Option<&Instant>, secs: u32, now: Instant) -> Option<Duration> {
+        // A cooldown of zero holds nothing back, even a message whose clock reading came a
+        // moment before the reply it races with was recorded.
+        if secs == 0 {
+            return None;
+        }
         let last = last?;
         let until = *last + Duration::from_secs(u64::from(secs));
         (until > now).then(|| until - now)
@@ -439,6 +444,8 @@ impl AutoReplies {
     /// Both phases: the assessment with no lock held, so decisions for different channels and
     /// servers run side by side; then the cooldowns, checked (and with [`Claim::Yes`] recorded)
     /// under the lock.
+    /// `now` is read under the lock, after the assessment: claims are then recorded in the
+    /// order of their clock readings, however long each message spent in the engine.
     pub fn decide(
         &self,
         msg: &Incoming<'_>,
@@ -446,10 +453,11 @@ impl AutoReplies {
         engine: &Engine,
         auto_threshold: f32,
         claim: Claim,
-        now: Instant,
+        now: impl FnOnce() -> Instant,
     ) -> Decision {
         let assessment = assess(msg, settings, engine, auto_threshold);
         let mut cooldowns = self.cooldowns.lock().unwrap_or_else(|p| p.into_inner());
+        let now = now();
         match claim {
             Claim::Yes => cooldowns.claim(assessment, msg, settings, now),
             Claim::No => cooldowns.check(assessment, msg, settings, now),

@@ -428,7 +428,7 @@ fn decisions_in_two_channels_overlap() {
         let (long, s, replies, barrier) = (&long, &s, &replies, &barrier);
         let a = scope.spawn(move || {
             barrier.wait();
-            replies.decide(&msg(1, long), s, engine, 0.5, Claim::No, Instant::now());
+            replies.decide(&msg(1, long), s, engine, 0.5, Claim::No, Instant::now);
             Instant::now()
         });
         let b = scope.spawn(move || {
@@ -439,7 +439,7 @@ fn decisions_in_two_channels_overlap() {
                 channel: other_channel,
                 ..msg(2, short)
             };
-            replies.decide(&m, s, engine, 0.5, Claim::No, Instant::now());
+            replies.decide(&m, s, engine, 0.5, Claim::No, Instant::now);
             Instant::now()
         });
         (a.join().unwrap(), b.join().unwrap())
@@ -457,8 +457,9 @@ fn decisions_in_two_channels_overlap() {
         let handles: Vec<_> = (1..=2)
             .map(|author| {
                 let (s, replies) = (&s, &replies);
-                scope
-                    .spawn(move || replies.decide(&msg(author, q), s, engine, 0.5, Claim::Yes, now))
+                scope.spawn(move || {
+                    replies.decide(&msg(author, q), s, engine, 0.5, Claim::Yes, || now)
+                })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()

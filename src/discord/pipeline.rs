@@ -70,7 +70,7 @@ pub async fn auto_decision(
             .await
             .expect("the engine slots are never closed"),
     };
-    let now = tokio::time::Instant::now().into_std();
+    let now = || tokio::time::Instant::now().into_std();
     // The engine takes ~10 ms of CPU: this worker steps aside (block_in_place; the runtime is
     // multi-threaded) so the gateway and other events keep moving meanwhile.
     let decision = tokio::task::block_in_place(|| {
