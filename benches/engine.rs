@@ -67,10 +67,10 @@ fn main() {
     let texts = semantic::example_texts(&kb);
 
     let t = Instant::now();
-    let (vectors, _) = Vectors::compute(&embedder, &texts, Some(&cache)).unwrap();
+    let (vectors, _) = Vectors::compute(&embedder, &texts, &semantic::Caches::own(&cache)).unwrap();
     let embed_cold = t.elapsed();
     let t = Instant::now();
-    let (_, stats) = Vectors::compute(&embedder, &texts, Some(&cache)).unwrap();
+    let (_, stats) = Vectors::compute(&embedder, &texts, &semantic::Caches::own(&cache)).unwrap();
     let embed_cached = t.elapsed();
     assert_eq!(stats.computed, 0, "second run reads the cache");
 

@@ -212,6 +212,8 @@ pub struct EvalOptions<'a> {
     pub public: Option<&'a Path>,
     /// A safety set (`kind<TAB>text`).
     pub safety: Option<&'a Path>,
+    /// A held-out set (`kind<TAB>label<TAB>text`), scored short and long apart.
+    pub held_out: Option<&'a Path>,
     /// How many failures to print.
     pub failures: usize,
 }
@@ -229,13 +231,14 @@ pub fn eval(
         only_fold,
         public,
         safety,
+        held_out,
         failures,
     } = *options;
     let kb = KnowledgeBase::load_dir(&config.knowledge_dir)?;
     // Embedded as the engine embeds them: each example prepared as a member's message is.
     let texts = Engine::example_model_texts(&kb, &config.engine(), embedder);
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let (vectors, _) = Vectors::compute(embedder, &refs, Some(&config.cache_dir()))?;
+    let (vectors, _) = Vectors::compute(embedder, &refs, &config.caches())?;
     let started = std::time::Instant::now();
     let tally = crate::eval::cross_validate(
         &kb,
@@ -267,7 +270,7 @@ pub fn eval(
             writeln!(out, "    {f}")?;
         }
     }
-    if public.is_none() && safety.is_none() {
+    if public.is_none() && safety.is_none() && held_out.is_none() {
         return Ok(());
     }
     let engine = Engine::with_vectors(
@@ -277,17 +280,27 @@ pub fn eval(
         embedder.clone(),
         &vectors,
     )?;
-    labelled_sets(&engine, public, safety, failures, out)
+    labelled_sets(&engine, options, out)
 }
 
 /// The figures on labelled message files: the public set's format, and safety sets by kind.
 fn labelled_sets(
     engine: &Engine,
-    public: Option<&Path>,
-    safety: Option<&Path>,
-    failures: usize,
+    options: &EvalOptions<'_>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    let (public, safety, failures) = (options.public, options.safety, options.failures);
+    if let Some(path) = options.held_out {
+        let figures = crate::eval::held_out_set(engine, path)?;
+        writeln!(out, "Held-out set {}:", path.display())?;
+        write!(out, "{figures}")?;
+        if failures > 0 {
+            writeln!(out, "  got wrong:")?;
+            for f in figures.failures.iter().take(failures) {
+                writeln!(out, "    {f}")?;
+            }
+        }
+    }
     if let Some(path) = public {
         let figures = crate::eval::public_set(engine, path)?;
         writeln!(

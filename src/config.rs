@@ -25,6 +25,10 @@ pub struct Config {
     pub model_dir: PathBuf,
     /// Directory for the example-embedding cache; `<data_dir>/cache` when unset.
     pub cache_dir: Option<PathBuf>,
+    /// A read-only cache built with the install (the Docker image has one), read for what
+    /// `cache_dir` lacks: a fresh container answers within seconds instead of embedding every
+    /// example first.
+    pub seed_cache_dir: Option<PathBuf>,
     pub matcher: LexicalConfig,
     pub head: HeadConfig,
     pub detector: DetectorConfig,
@@ -234,6 +238,14 @@ impl Config {
             .clone()
             .unwrap_or_else(|| self.data_dir.join("cache"))
     }
+
+    /// The bot's own cache and the seed beside it, as the embedding cache reads them.
+    pub fn caches(&self) -> crate::semantic::Caches {
+        crate::semantic::Caches {
+            own: Some(self.cache_dir()),
+            seed: self.seed_cache_dir.clone(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -243,6 +255,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             model_dir: PathBuf::from("models/runclub-minilm"),
             cache_dir: None,
+            seed_cache_dir: None,
             matcher: LexicalConfig::default(),
             head: HeadConfig::default(),
             detector: DetectorConfig::default(),
@@ -363,7 +376,7 @@ pub enum ConfigError {
 impl Config {
     /// Reads the configuration (see the module docs for the lookup order) and applies the
     /// environment overrides `RUNCLUB_KNOWLEDGE_DIR`, `RUNCLUB_DATA_DIR`, `DISCORD_TOKEN_FILE`
-    /// `DISCORD_API_BASE`, `RUNCLUB_MODEL_DIR` and `RUNCLUB_CACHE_DIR`.
+    /// `DISCORD_API_BASE`, `RUNCLUB_MODEL_DIR`, `RUNCLUB_CACHE_DIR` and `RUNCLUB_SEED_CACHE_DIR`.
     pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigError> {
         let env_path = std::env::var_os("RUNCLUB_CONFIG").map(PathBuf::from);
         let path = explicit
@@ -399,6 +412,9 @@ impl Config {
         }
         if let Some(dir) = std::env::var_os("RUNCLUB_CACHE_DIR") {
             config.cache_dir = Some(dir.into());
+        }
+        if let Some(dir) = std::env::var_os("RUNCLUB_SEED_CACHE_DIR") {
+            config.seed_cache_dir = Some(dir.into());
         }
         if let Some(found) = locate(&config.knowledge_dir) {
             config.knowledge_dir = found;

@@ -710,6 +710,171 @@ pub fn safety_set(engine: &Engine, path: &Path) -> anyhow::Result<SafetyFigures>
     Ok(figures)
 }
 
+/// How long a held-out message is: club chat, or a post with backstory (real forum posts run
+/// to several sentences with the question at the end, and fare differently).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Length {
+    Short,
+    Long,
+}
+
+impl Length {
+    /// A post of 150 characters or more is long: two or more sentences of backstory.
+    pub const LONG_FROM: usize = 150;
+
+    pub fn of(text: &str) -> Length {
+        if text.chars().count() >= Self::LONG_FROM {
+            Length::Long
+        } else {
+            Length::Short
+        }
+    }
+}
+
+/// The figures of one length class of a held-out set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeldOutRow {
+    /// Questions an entry answers: answered with (one of) its entries, with another, led by
+    /// advice to get help, or not answered.
+    pub on_topic: usize,
+    pub right: usize,
+    pub wrong: usize,
+    pub escalated: usize,
+    /// Chatter and out-of-scope questions, and how many were declined.
+    pub none: usize,
+    pub declined: usize,
+    /// Auto mode: replies, the right ones among them, and replies to chatter or out of scope.
+    pub auto_replies: usize,
+    pub auto_right: usize,
+    pub auto_to_none: usize,
+}
+
+/// A held-out set's figures, short messages and long posts apart.
+#[derive(Debug, Clone, Default)]
+pub struct HeldOutFigures {
+    pub rows: BTreeMap<Length, HeldOutRow>,
+    pub failures: Vec<String>,
+}
+
+impl HeldOutFigures {
+    pub fn total(&self) -> HeldOutRow {
+        let mut t = HeldOutRow::default();
+        for r in self.rows.values() {
+            t.on_topic += r.on_topic;
+            t.right += r.right;
+            t.wrong += r.wrong;
+            t.escalated += r.escalated;
+            t.none += r.none;
+            t.declined += r.declined;
+            t.auto_replies += r.auto_replies;
+            t.auto_right += r.auto_right;
+            t.auto_to_none += r.auto_to_none;
+        }
+        t
+    }
+}
+
+impl fmt::Display for HeldOutRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} questions: right {}, wrong {}, escalated {}; {} chatter/out of scope: declined {}; \
+             auto precision {} ({} replies), recall {}, replies to chatter {}",
+            self.on_topic,
+            pct(self.right, self.on_topic),
+            pct(self.wrong, self.on_topic),
+            pct(self.escalated, self.on_topic),
+            self.none,
+            pct(self.declined, self.none),
+            pct(self.auto_right, self.auto_replies),
+            self.auto_replies,
+            pct(self.auto_right, self.on_topic),
+            self.auto_to_none,
+        )
+    }
+}
+
+impl fmt::Display for HeldOutFigures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (length, row) in &self.rows {
+            let name = match length {
+                Length::Short => "short messages",
+                Length::Long => "long posts",
+            };
+            writeln!(f, "  {name:<15} {row}")?;
+        }
+        writeln!(f, "  {:<15} {}", "all", self.total())
+    }
+}
+
+/// Scores a held-out file (`kind<TAB>label<TAB>text`, a header line first): kind `on_topic`
+/// with the entry id that answers it (`a|b` when either answers it), or `chatter` /
+/// `out_of_scope` with label `none`.
+pub fn held_out_set(engine: &Engine, path: &Path) -> anyhow::Result<HeldOutFigures> {
+    let text = std::fs::read_to_string(path)?;
+    let mut figures = HeldOutFigures::default();
+    for (n, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut parts = line.splitn(3, '\t');
+        let (Some(kind), Some(label), Some(message)) = (parts.next(), parts.next(), parts.next())
+        else {
+            anyhow::bail!("{}:{}: expected kind<TAB>label<TAB>text", path.display(), n + 1);
+        };
+        let prepared = engine.prepare(message);
+        let ask = engine.respond(&prepared, Mode::Ask);
+        let auto = engine.respond(&prepared, engine.auto());
+        let row = figures.rows.entry(Length::of(message)).or_default();
+        match kind {
+            "on_topic" => {
+                row.on_topic += 1;
+                let labels: Vec<&str> = label.split('|').collect();
+                let verdict = |r: &Response| {
+                    let all: Vec<Verdict> = labels
+                        .iter()
+                        .map(|l| judge(&Expected::Entry((*l).to_string()), r))
+                        .collect();
+                    all.iter()
+                        .find(|v| **v == Verdict::Right)
+                        .cloned()
+                        .unwrap_or_else(|| all[0].clone())
+                };
+                match verdict(&ask) {
+                    Verdict::Right => row.right += 1,
+                    Verdict::FalseAlarm(t) => {
+                        row.escalated += 1;
+                        figures.failures.push(format!("{message:?}: escalated ({t:?})"));
+                    }
+                    Verdict::Wrong(got) => {
+                        row.wrong += 1;
+                        figures.failures.push(format!("{message:?}: {got} instead of {label}"));
+                    }
+                    _ => figures.failures.push(format!("{message:?}: not answered ({label})")),
+                }
+                if auto.answered() {
+                    row.auto_replies += 1;
+                    row.auto_right += usize::from(verdict(&auto) == Verdict::Right);
+                }
+            }
+            "chatter" | "out_of_scope" => {
+                row.none += 1;
+                if judge(&Expected::Decline, &ask) == Verdict::Right {
+                    row.declined += 1;
+                } else {
+                    figures.failures.push(format!("{message:?}: answered, wanted a decline"));
+                }
+                if auto.answered() {
+                    row.auto_replies += 1;
+                    row.auto_to_none += 1;
+                }
+            }
+            other => anyhow::bail!("{}:{}: unknown kind `{other}`", path.display(), n + 1),
+        }
+    }
+    Ok(figures)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

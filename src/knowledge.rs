@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::triage::{Tier, TierRule};
+use crate::triage::{PhysioSigns, Sign, SignPhrase, Tier, TierRule};
 
 /// Longest answer accepted: with title, sources and the physio prompt a reply must stay well
 /// under Discord's 2000-character limit.
@@ -26,7 +26,7 @@ pub const MAX_ANSWER_CHARS: usize = 1200;
 pub const MAX_TITLE_CHARS: usize = 80;
 /// Longest example message: real posts run to several sentences of backstory before the
 /// question, and examples must look like them (the model reads far more than this).
-pub const MAX_QUESTION_CHARS: usize = 500;
+pub const MAX_QUESTION_CHARS: usize = 1000;
 /// Ids travel in button custom ids (`rcb:vote:<id>:y`) and autocomplete values, which Discord
 /// caps at 100 characters.
 pub const MAX_ID_CHARS: usize = 60;
@@ -73,28 +73,110 @@ fn render(problems: &[Problem]) -> String {
         .join("\n")
 }
 
-/// A source an answer rests on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// How strong a source is, in the dossier's labels; a member reads it in plain words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Evidence {
+    /// A Cochrane review or a large meta-analysis with consistent results.
+    High,
+    /// A meta-analysis of small trials, or a single reasonable trial.
+    Moderate,
+    /// A small trial, a case series, a narrative review, a lab or model study.
+    Low,
+    /// Health-service guidance: for routing and plain facts, not proof that a treatment works.
+    Official,
+}
+
+impl Evidence {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Evidence::High => "strong evidence (a large review)",
+            Evidence::Moderate => "moderate evidence (small trials)",
+            Evidence::Low => "limited evidence (a small study or expert review)",
+            Evidence::Official => "health-service guidance",
+        }
+    }
+}
+
+/// A source id as the knowledge cites it (`D3`, `S4a`), unique in its knowledge.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(std::sync::Arc<str>);
+
+impl SourceId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A study, review or guideline an answer rests on, from the knowledge's `sources` list.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Source {
-    pub title: String,
-    #[serde(default)]
+    pub id: SourceId,
+    /// How a person cites it in a reply's source line: "Cochrane review, Herbert 2011".
+    pub cite: String,
+    pub authors: Option<String>,
     pub year: Option<u16>,
-    #[serde(default)]
+    pub title: String,
+    /// The journal or the publisher.
+    pub published_in: Option<String>,
+    pub doi: Option<String>,
+    pub pmid: Option<String>,
     pub url: Option<String>,
+    pub evidence: Evidence,
+}
+
+impl Source {
+    /// Where a member can read it: the DOI's resolver, else PubMed, else the page itself.
+    pub fn link(&self) -> Option<String> {
+        if let Some(doi) = &self.doi {
+            return Some(format!("https://doi.org/{doi}"));
+        }
+        if let Some(pmid) = &self.pmid {
+            return Some(format!("https://pubmed.ncbi.nlm.nih.gov/{pmid}/"));
+        }
+        self.url.clone()
+    }
+
+    /// The full citation, one line: authors (year). Title. Journal. DOI / PMID. Link.
+    pub fn full_citation(&self) -> String {
+        let mut out = String::new();
+        if let Some(a) = &self.authors {
+            out.push_str(a.trim_end_matches('.'));
+            out.push(' ');
+        }
+        if let Some(y) = self.year {
+            out.push_str(&format!("({y}). "));
+        } else if !out.is_empty() {
+            out.push_str("(n.d.). ");
+        }
+        out.push_str(self.title.trim_end_matches('.'));
+        out.push('.');
+        if let Some(j) = &self.published_in {
+            out.push_str(&format!(" *{}*.", j.trim_end_matches('.')));
+        }
+        if let Some(doi) = &self.doi {
+            out.push_str(&format!(" doi:{doi}."));
+        }
+        if let Some(pmid) = &self.pmid {
+            out.push_str(&format!(" PMID {pmid}."));
+        }
+        if let Some(link) = self.link() {
+            // Angle brackets stop Discord from unfurling a preview of every link.
+            out.push_str(&format!(" <{link}>"));
+        }
+        out
+    }
 }
 
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.title)?;
-        if let Some(y) = self.year {
-            write!(f, " ({y})")?;
-        }
-        if let Some(u) = &self.url {
-            // Angle brackets stop Discord from unfurling a preview under every answer.
-            write!(f, " <{u}>")?;
-        }
-        Ok(())
+        f.write_str(&self.cite)
     }
 }
 
@@ -158,7 +240,8 @@ pub struct Entry {
     pub questions: Vec<String>,
     pub keywords: Vec<String>,
     pub answer: String,
-    pub sources: Vec<Source>,
+    /// The sources the answer rests on, resolved from the ids the entry cites.
+    pub sources: Vec<std::sync::Arc<Source>>,
     pub related: Vec<String>,
     /// When the answer was last checked against the evidence.
     pub reviewed: NaiveDate,
@@ -224,6 +307,10 @@ pub struct KnowledgeBase {
     pub warning_signs: Vec<SignExample>,
     /// The explicit rules for the emergency and urgent tiers (`triage_rules`).
     pub triage_rules: Vec<TierRule>,
+    /// The phrases of the physio tier's signs (`physio_signs`).
+    pub physio_signs: PhysioSigns,
+    /// Every source of the knowledge's `sources` lists, in file order.
+    pub sources: Vec<std::sync::Arc<Source>>,
     pub files: usize,
 }
 
@@ -279,13 +366,12 @@ impl KnowledgeBase {
         self.entries.iter().map(|e| e.questions.len()).sum()
     }
 
-    /// Distinct sources across all entries.
     pub fn source_count(&self) -> usize {
-        self.entries
-            .iter()
-            .flat_map(|e| e.sources.iter())
-            .collect::<HashSet<_>>()
-            .len()
+        self.sources.len()
+    }
+
+    pub fn source(&self, id: &str) -> Option<&std::sync::Arc<Source>> {
+        self.sources.iter().find(|s| s.id.as_str() == id)
     }
 
     /// Loads and validates every `*.json` file in `dir` (sorted by name).
@@ -340,8 +426,9 @@ impl KnowledgeBase {
     /// the tests call.
     pub fn from_sources(files: &[(&Path, &str)]) -> Result<Self, LoadError> {
         let mut problems = Vec::new();
-        let merged = merge_files(files, &mut problems);
+        let mut merged = merge_files(files, &mut problems);
         check_ids_and_references(&merged.entries, &mut problems);
+        let sources = resolve_sources(&mut merged, &mut problems);
         check_examples(&merged.entries, &merged.none, &merged.signs, &mut problems);
         check_whole(files, &merged, &mut problems);
         if problems.is_empty() {
@@ -351,6 +438,8 @@ impl KnowledgeBase {
                 none: merged.none.into_iter().map(|(t, _)| t).collect(),
                 warning_signs: merged.signs.into_iter().map(|(s, _)| s).collect(),
                 triage_rules: merged.rules,
+                physio_signs: merged.physio.unwrap_or_default(),
+                sources,
                 files: files.len(),
             })
         } else {
@@ -379,9 +468,17 @@ fn merge_files(files: &[(&Path, &str)], problems: &mut Vec<Problem>) -> ParsedFi
     for (path, text) in files {
         let parsed = parse_file(path, text, problems);
         merged.entries.extend(parsed.entries);
+        merged.cites.extend(parsed.cites);
+        merged.sources.extend(parsed.sources);
         merged.none.extend(parsed.none);
         merged.signs.extend(parsed.signs);
         merged.rules.extend(parsed.rules);
+        if let Some(p) = parsed.physio {
+            let all = merged.physio.get_or_insert_with(PhysioSigns::default);
+            all.body_words.extend(p.body_words);
+            all.pain_words.extend(p.pain_words);
+            all.phrases.extend(p.phrases);
+        }
         if let Some(lex) = parsed.lexicon {
             merged
                 .lexicon
@@ -459,6 +556,11 @@ fn check_whole(files: &[(&Path, &str)], merged: &ParsedFile, problems: &mut Vec<
                 tier.key()
             )));
         }
+    }
+    if merged.physio.is_none() && !entries.is_empty() {
+        problems.push(whole(
+            "no `physio_signs` in any file: the physio tier's phrases are required",
+        ));
     }
     if merged.lexicon.is_none() && !entries.is_empty() {
         problems.push(whole(
@@ -619,8 +721,36 @@ struct RawFile<'a> {
     warning_signs: Option<&'a RawValue>,
     #[serde(borrow, default)]
     triage_rules: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    sources: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    physio_signs: Option<&'a RawValue>,
     #[serde(flatten)]
     extra: BTreeMap<String, Value>,
+}
+
+/// `physio_signs` as written: context words, and the phrases of each sign.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPhysioSigns {
+    body_words: Vec<String>,
+    pain_words: Vec<String>,
+    signs: Vec<RawSignPhrases>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignPhrases {
+    sign: String,
+    /// What the phrases catch, for the people who review them.
+    why: String,
+    #[serde(default = "yes")]
+    needs_context: bool,
+    phrases: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One rule of `triage_rules` as written.
@@ -657,7 +787,7 @@ struct RawEntry {
     questions: Option<Vec<String>>,
     keywords: Option<Vec<String>>,
     answer: Option<String>,
-    sources: Option<Vec<Source>>,
+    sources: Option<Vec<String>>,
     related: Option<Vec<String>>,
     reviewed: Option<String>,
     physio_background: Option<bool>,
@@ -670,6 +800,11 @@ struct RawEntry {
 #[derive(Default)]
 struct ParsedFile {
     entries: Vec<(Entry, Position)>,
+    /// The source ids each entry cites, beside `entries` (one list per entry, in step): they
+    /// are resolved once every file's `sources` are known.
+    cites: Vec<Vec<String>>,
+    sources: Vec<(Source, Position)>,
+    physio: Option<PhysioSigns>,
     lexicon: Option<Lexicon>,
     none: Vec<(String, Position)>,
     signs: Vec<(SignExample, Position)>,
@@ -751,6 +886,18 @@ fn parse_file(path: &Path, text: &str, problems: &mut Vec<Problem>) -> ParsedFil
             out.lexicon = Some(lex);
         }
     }
+    if let Some(raw) = file.physio_signs {
+        let pos = section(raw);
+        if let Some(signs) = parse_section::<RawPhysioSigns>(&pos, problems) {
+            out.physio = Some(validate_physio_signs(signs, &pos, problems));
+        }
+    }
+    for raw in file.sources.unwrap_or_default() {
+        let pos = section(raw);
+        if let Some(source) = parse_section::<RawSource>(&pos, problems) {
+            out.sources.extend(validate_source(source, &pos, problems).map(|s| (s, pos)));
+        }
+    }
     for raw in file.triage_rules.unwrap_or_default() {
         let pos = section(raw);
         if let Some(rule) = parse_section::<RawRule>(&pos, problems) {
@@ -760,8 +907,9 @@ fn parse_file(path: &Path, text: &str, problems: &mut Vec<Problem>) -> ParsedFil
     for raw in file.entries.unwrap_or_default() {
         let pos = section(raw);
         if let Some(entry) = parse_section::<RawEntry>(&pos, problems) {
-            if let Some(e) = validate_entry(entry, &pos, problems) {
+            if let Some((e, cites)) = validate_entry(entry, &pos, problems) {
                 out.entries.push((e, pos));
+                out.cites.push(cites);
             }
         }
     }
@@ -776,21 +924,25 @@ fn check_top_level(file: &RawFile, whole: &Position, problems: &mut Vec<Problem>
             whole.field(
                 key,
                 None,
-                "is not a known top-level field (expected `entries`, `lexicon`, `none`, \
-             `warning_signs` or `triage_rules`)"
+                "is not a known top-level field (expected `entries`, `sources`, `lexicon`, \
+             `none`, `warning_signs`, `triage_rules` or `physio_signs`)"
                     .into(),
             ),
         );
     }
     if file.entries.is_none()
+        && file.sources.is_none()
         && file.lexicon.is_none()
         && file.none.is_none()
         && file.warning_signs.is_none()
         && file.triage_rules.is_none()
+        && file.physio_signs.is_none()
     {
         problems.push(whole.problem(
             None,
-            "file has none of `entries`, `lexicon`, `none`, `warning_signs`, `triage_rules`".into(),
+            "file has none of `entries`, `sources`, `lexicon`, `none`, `warning_signs`, \
+             `triage_rules`, `physio_signs`"
+                .into(),
         ));
     }
 }
@@ -845,6 +997,63 @@ fn validate_rule(raw: RawRule, pos: &Position, problems: &mut Vec<Problem>) -> O
         all: raw.all,
         unless: raw.unless,
     })
+}
+
+/// The physio signs' phrases and context words, each written as the rules read messages
+/// (folded words) or it could never match; a sign the bot does not know is named.
+fn validate_physio_signs(
+    raw: RawPhysioSigns,
+    pos: &Position,
+    problems: &mut Vec<Problem>,
+) -> PhysioSigns {
+    for word in raw.body_words.iter().chain(&raw.pain_words) {
+        let folded = crate::text::fold_words(word);
+        if folded.len() != 1 || folded[0] != *word {
+            problems.push(pos.item(
+                word,
+                None,
+                format!("context words are single folded words (got `{word}`)"),
+            ));
+        }
+    }
+    let mut phrases = Vec::new();
+    for group in raw.signs {
+        let Some(sign) = Sign::from_key(&group.sign) else {
+            let known: Vec<&str> = Sign::ALL.iter().map(|s| s.key()).collect();
+            problems.push(pos.item(
+                &group.sign,
+                None,
+                format!("unknown sign `{}` (known: {})", group.sign, known.join(", ")),
+            ));
+            continue;
+        };
+        if group.why.trim().is_empty() {
+            problems.push(pos.item(&group.sign, None, "`why` must say what the phrases catch".into()));
+        }
+        if group.phrases.is_empty() {
+            problems.push(pos.item(&group.sign, None, format!("sign `{}` has no phrases", group.sign)));
+        }
+        for phrase in group.phrases {
+            let folded = crate::text::fold_words(&phrase).join(" ");
+            if folded != phrase {
+                problems.push(pos.item(
+                    &phrase,
+                    None,
+                    format!("phrase `{phrase}` never matches: write it as the rules read messages, `{folded}`"),
+                ));
+            }
+            phrases.push(SignPhrase {
+                sign,
+                phrase,
+                needs_context: group.needs_context,
+            });
+        }
+    }
+    PhysioSigns {
+        body_words: raw.body_words,
+        pain_words: raw.pain_words,
+        phrases,
+    }
 }
 
 /// Reads one section of a file (the slice `pos` covers) as `T`; a JSON error becomes a problem
@@ -945,7 +1154,11 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 
 /// Turns a raw entry into a domain entry, pushing a problem for everything wrong with it.
 /// Returns `None` when the entry is unusable (no valid id), so later checks don't cascade.
-fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) -> Option<Entry> {
+fn validate_entry(
+    raw: RawEntry,
+    pos: &Position,
+    problems: &mut Vec<Problem>,
+) -> Option<(Entry, Vec<String>)> {
     let before = problems.len();
     let id = raw.id.clone().unwrap_or_default();
     let label = (!id.is_empty()).then_some(id.as_str());
@@ -972,22 +1185,24 @@ fn validate_entry(raw: RawEntry, pos: &Position, problems: &mut Vec<Problem>) ->
         ));
     }
     let questions = validate_questions(raw.questions, label, pos, problems);
-    let sources = validate_sources(raw.sources, label, pos, problems);
+    let cites = validate_cites(raw.sources, label, pos, problems);
     if problems.len() > before && label.is_none() {
         return None;
     }
-    Some(Entry {
+    let entry = Entry {
         id: EntryId(id.into()),
         title,
         topic: raw.topic,
         questions,
         keywords: raw.keywords.unwrap_or_default(),
         answer,
-        sources,
+        // Resolved from `cites` once every file's sources are known (`resolve_sources`).
+        sources: Vec::new(),
         related: raw.related.unwrap_or_default(),
         reviewed: reviewed.unwrap_or_default(),
         physio_background: raw.physio_background.unwrap_or(false),
-    })
+    };
+    Some((entry, cites))
 }
 
 /// An entry's id: present, in the shape ids must have, and short enough for a button's
@@ -1086,48 +1301,159 @@ fn validate_questions(
     qs.into_iter().map(|q| q.trim().to_string()).collect()
 }
 
-/// An entry's sources: every answer needs at least one, and each must look like a real
-/// reference (a title, a plausible year, a web link).
-fn validate_sources(
-    sources: Option<Vec<Source>>,
+/// The source ids an entry cites: every answer needs at least one, each named once.
+fn validate_cites(
+    cites: Option<Vec<String>>,
     label: Option<&str>,
     pos: &Position,
     problems: &mut Vec<Problem>,
-) -> Vec<Source> {
-    let Some(s) = sources else {
+) -> Vec<String> {
+    let Some(cites) = cites else {
         problems.push(pos.problem(
             label,
             "missing field `sources`: every answer needs a source".into(),
         ));
         return Vec::new();
     };
-    if s.is_empty() {
+    if cites.is_empty() {
         problems.push(pos.field(
             "sources",
             label,
             "is empty: every answer needs a source".into(),
         ));
     }
-    for src in &s {
-        if src.title.trim().is_empty() {
-            problems.push(pos.field("sources", label, "has a source with an empty title".into()));
+    let mut seen = HashSet::new();
+    for id in &cites {
+        if !seen.insert(id.as_str()) {
+            problems.push(pos.item(id, label, format!("cites source `{id}` twice")));
         }
-        if let Some(y) = src.year {
-            if !(1900..=2100).contains(&y) {
-                problems.push(pos.field("sources", label, format!("has an unlikely year {y}")));
-            }
+    }
+    cites
+}
+
+/// A source as written in a `sources` list.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    id: String,
+    cite: String,
+    #[serde(default)]
+    authors: Option<String>,
+    #[serde(default)]
+    year: Option<u16>,
+    title: String,
+    #[serde(default)]
+    published_in: Option<String>,
+    #[serde(default)]
+    doi: Option<String>,
+    #[serde(default)]
+    pmid: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    evidence: Evidence,
+}
+
+/// A source must be one a member can look up: a citation to show, a title, a plausible year,
+/// and a DOI, a PubMed id or a web link, each in its own shape.
+fn validate_source(raw: RawSource, pos: &Position, problems: &mut Vec<Problem>) -> Option<Source> {
+    let before = problems.len();
+    let id_ok = !raw.id.is_empty()
+        && raw.id.len() <= 20
+        && raw.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !id_ok {
+        problems.push(pos.field(
+            "id",
+            None,
+            format!("`{}` must be letters, digits and dashes, at most 20 (like `D3`)", raw.id),
+        ));
+    }
+    let label = id_ok.then_some(raw.id.as_str());
+    for (field, value) in [("cite", &raw.cite), ("title", &raw.title)] {
+        if value.trim().is_empty() {
+            problems.push(pos.field(field, label, "is empty".into()));
         }
-        if let Some(u) = &src.url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                problems.push(pos.field(
-                    "sources",
-                    label,
-                    format!("has a url that is not a web link: `{u}`"),
-                ));
+    }
+    if let Some(y) = raw.year {
+        if !(1900..=2100).contains(&y) {
+            problems.push(pos.field("year", label, format!("is unlikely: {y}")));
+        }
+    }
+    let blank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let (doi, pmid, url) = (blank(&raw.doi), blank(&raw.pmid), blank(&raw.url));
+    if doi.is_none() && pmid.is_none() && url.is_none() {
+        problems.push(pos.problem(
+            label,
+            "source has no `doi`, `pmid` or `url`: a member must be able to look it up".into(),
+        ));
+    }
+    if let Some(d) = &doi {
+        if !d.starts_with("10.") || d.contains(char::is_whitespace) {
+            problems.push(pos.field("doi", label, format!("`{d}` is not a DOI like 10.1002/…")));
+        }
+    }
+    if let Some(p) = &pmid {
+        if !p.chars().all(|c| c.is_ascii_digit()) {
+            problems.push(pos.field("pmid", label, format!("`{p}` is not a PubMed id (digits)")));
+        }
+    }
+    if let Some(u) = &url {
+        if !(u.starts_with("https://") || u.starts_with("http://")) || u.contains(char::is_whitespace) {
+            problems.push(pos.field("url", label, format!("`{u}` is not a web link")));
+        }
+    }
+    (problems.len() == before).then(|| Source {
+        id: SourceId(raw.id.into()),
+        cite: raw.cite.trim().to_string(),
+        authors: blank(&raw.authors),
+        year: raw.year,
+        title: raw.title.trim().to_string(),
+        published_in: blank(&raw.published_in),
+        doi,
+        pmid,
+        url,
+        evidence: raw.evidence,
+    })
+}
+
+/// Gives each entry the sources it cites: a source id defined twice, or an entry citing an id
+/// no file defines, is a problem at its place.
+fn resolve_sources(
+    merged: &mut ParsedFile,
+    problems: &mut Vec<Problem>,
+) -> Vec<std::sync::Arc<Source>> {
+    let mut by_id: HashMap<String, (std::sync::Arc<Source>, &Position)> = HashMap::new();
+    let mut all = Vec::new();
+    for (source, pos) in &merged.sources {
+        let id = source.id.to_string();
+        if let Some((_, first)) = by_id.get(&id) {
+            problems.push(pos.problem(
+                None,
+                format!(
+                    "duplicate source id `{id}` (first defined at {}:{}:{})",
+                    first.file.display(),
+                    first.line,
+                    first.column
+                ),
+            ));
+            continue;
+        }
+        let shared = std::sync::Arc::new(source.clone());
+        all.push(shared.clone());
+        by_id.insert(id, (shared, pos));
+    }
+    for ((entry, pos), cites) in merged.entries.iter_mut().zip(&merged.cites) {
+        for id in cites {
+            match by_id.get(id) {
+                Some((source, _)) => entry.sources.push(source.clone()),
+                None => problems.push(pos.item(
+                    id,
+                    Some(&entry.id),
+                    format!("cites unknown source `{id}` (no `sources` list defines it)"),
+                )),
             }
         }
     }
-    s
+    all
 }
 
 fn validate_lexicon(lex: &Lexicon, pos: &Position, problems: &mut Vec<Problem>) {

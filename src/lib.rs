@@ -54,8 +54,9 @@ pub use knowledge::EntryId;
 pub use knowledge::KnowledgeBase;
 
 /// Why the bot could not start. Every kind knows its exit status: a problem a restart cannot
-/// fix (configuration, knowledge, model files) is EX_CONFIG (78), so that systemd and Docker
-/// stop restarting a bot that will fail the same way.
+/// fix (configuration, knowledge, model files) is EX_CONFIG (78). systemd's unit stops
+/// restarting on it (`RestartPreventExitStatus=78`); Docker's restart policies ignore exit
+/// statuses, so the README's `--restart on-failure:5` is what makes Docker give up.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
@@ -103,6 +104,39 @@ pub fn load_embedder(config: &Config) -> Result<Arc<Embedder>, StartupError> {
     Ok(Arc::new(embedder))
 }
 
+/// Why the bot could not keep its state in `dir`, if it can't: the directory is missing and
+/// can't be made, or the bot's user may not write in it (a root-owned bind mount is the usual
+/// cause). Named with the user id, so the fix (`chown`) is in the message.
+pub fn data_dir_problem(dir: &std::path::Path) -> Option<String> {
+    let probe = dir.join(".write-test");
+    let outcome = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&probe, b"ok"))
+        .and_then(|()| std::fs::remove_file(&probe));
+    let e = outcome.err()?;
+    Some(format!(
+        "the data directory {} is not writable by this process (uid {}): {e}. Settings, \
+         statistics and the health check's heartbeat are kept there; make it writable by that \
+         uid (for a bind mount: chown -R {} {})",
+        dir.display(),
+        process_uid(),
+        process_uid(),
+        dir.display()
+    ))
+}
+
+/// The user id this process runs as, for messages; "unknown" where it can't be read.
+fn process_uid() -> String {
+    // /proc/self belongs to the process's effective user: no unsafe call needed.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(m) = std::fs::metadata("/proc/self") {
+            return m.uid().to_string();
+        }
+    }
+    "unknown".to_string()
+}
+
 /// Loads the knowledge named by the configuration and builds an engine on it.
 pub fn load_engine(config: &Config, embedder: &Arc<Embedder>) -> Result<Engine, StartupError> {
     let kb = KnowledgeBase::load_dir(&config.knowledge_dir)?;
@@ -111,6 +145,6 @@ pub fn load_engine(config: &Config, embedder: &Arc<Embedder>) -> Result<Engine, 
         config.engine(),
         config.reply.clone(),
         embedder.clone(),
-        Some(&config.cache_dir()),
+        &config.caches(),
     )?)
 }

@@ -46,6 +46,10 @@ enum Command {
         /// Knowledge directory (overrides the configuration).
         #[arg(long)]
         knowledge: Option<PathBuf>,
+        /// Also embed every example into this directory: the seed cache an image or an
+        /// install ships (RUNCLUB_SEED_CACHE_DIR), so that a fresh start needn't embed them.
+        #[arg(long)]
+        seed_cache: Option<PathBuf>,
     },
     /// Exit 0 if the running bot's heartbeat is recent and connected (Docker HEALTHCHECK).
     Health,
@@ -66,6 +70,10 @@ enum Command {
         /// health_question, ordinary) to score per kind, in ask and auto mode.
         #[arg(long)]
         safety: Option<PathBuf>,
+        /// A held-out set (`kind<TAB>label<TAB>text` lines: on_topic with the entry id, or
+        /// chatter / out_of_scope with `none`), scored for short messages and long posts apart.
+        #[arg(long)]
+        held_out: Option<PathBuf>,
         /// Print up to this many held-out examples the engine got wrong.
         #[arg(long, default_value_t = 0)]
         failures: usize,
@@ -90,7 +98,8 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             // Problems a restart won't fix (config, knowledge, model, token) exit with
-            // EX_CONFIG, so that systemd and Docker stop retrying.
+            // EX_CONFIG: systemd's unit stops retrying on it; Docker gives up only after the
+            // count in `--restart on-failure:N` (its policies ignore the status).
             let code = if let Some(s) = e.downcast_ref::<runclub_bot::StartupError>() {
                 s.exit_code()
             } else if e.downcast_ref::<discord::Fatal>().is_some() {
@@ -112,8 +121,11 @@ fn init_logging(config: &Config, bot: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Colours only for a person at a terminal: `docker logs` and journald show escape codes.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     match config.log.format {
         LogFormat::Json => builder.json().init(),
@@ -146,20 +158,38 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { knowledge } => {
-            let dir = knowledge.unwrap_or(config.knowledge_dir);
-            let ok = cli::check(&dir, &config.model_dir, &mut std::io::stdout().lock())?;
-            Ok(if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+        Command::Check {
+            knowledge,
+            seed_cache,
+        } => {
+            if let Some(dir) = knowledge {
+                config.knowledge_dir = dir;
+            }
+            let dir = &config.knowledge_dir;
+            let ok = cli::check(dir, &config.model_dir, &mut std::io::stdout().lock())?;
+            if !ok {
+                return Ok(ExitCode::FAILURE);
+            }
+            if let Some(seed) = seed_cache {
+                // The engine embeds exactly what it will look up at start-up.
+                config.cache_dir = Some(seed.clone());
+                config.seed_cache_dir = None;
+                let embedder = runclub_bot::load_embedder(&config)?;
+                let engine = runclub_bot::load_engine(&config, &embedder)?;
+                println!(
+                    "seed cache: the examples of {} entries embedded in {}",
+                    engine.knowledge().entries.len(),
+                    seed.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Eval {
             folds,
             only_fold,
             public,
             safety,
+            held_out,
             failures,
             knowledge,
         } => {
@@ -172,6 +202,7 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
                 only_fold,
                 public: public.as_deref(),
                 safety: safety.as_deref(),
+                held_out: held_out.as_deref(),
                 failures,
             };
             cli::eval(&config, &embedder, &options, &mut std::io::stdout().lock())?;
@@ -190,6 +221,11 @@ fn run(command: Command, mut config: Config) -> anyhow::Result<ExitCode> {
         Command::Run => {
             // Everything is loaded and validated before connecting: a bad knowledge file or a
             // missing token is reported now, not after the bot is online.
+            if let Some(problem) = runclub_bot::data_dir_problem(&config.data_dir) {
+                // It still answers, but settings, statistics and the heartbeat (the health
+                // check) need the directory: say why once, plainly, before anything else.
+                tracing::error!("{problem}");
+            }
             let embedder = runclub_bot::load_embedder(&config)?;
             let engine = runclub_bot::load_engine(&config, &embedder)?;
             let token =

@@ -95,11 +95,25 @@ pub fn answer_body(entry: &Entry) -> String {
     )
 }
 
-/// The source line of an entry.
+/// The source line of an entry: each source named the way a person cites it.
 pub fn sources_line(entry: &Entry) -> String {
-    let list: Vec<String> = entry.sources.iter().map(|s| s.to_string()).collect();
+    let list: Vec<&str> = entry.sources.iter().map(|s| s.cite.as_str()).collect();
     let label = if list.len() == 1 { "Source" } else { "Sources" };
     format!("📚 {label}: {}", list.join("; "))
+}
+
+/// The full citations of an entry's sources, each with how strong it is and its link: what
+/// "Full sources" shows.
+pub fn full_sources(entry: &Entry) -> String {
+    let mut out = format!("📚 **Sources for \"{}\"**", entry.title);
+    for s in &entry.sources {
+        out.push_str(&format!(
+            "\n• {} ({})",
+            s.full_citation(),
+            s.evidence.describe()
+        ));
+    }
+    truncate(&defuse_mentions(&out), 2000)
 }
 
 /// An entry as an answer: title, answer, sources, physio prompt.

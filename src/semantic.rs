@@ -56,24 +56,22 @@ impl Vectors {
         self.by_text.is_empty()
     }
 
-    /// Embeds `texts`, taking what it can from the cache in `cache_dir` and writing the cache
-    /// back when anything was new. A cache that can't be read or written costs time, never
-    /// correctness: it is logged and the embeddings are computed.
+    /// Embeds `texts`, taking what it can from the caches (the own one first, then the seed)
+    /// and writing the own cache back when it lacked anything. A cache that can't be read or
+    /// written costs time, never correctness: it is logged and the embeddings are computed.
     pub fn compute(
         embedder: &Embedder,
         texts: &[&str],
-        cache_dir: Option<&Path>,
+        caches: &Caches,
     ) -> Result<(Self, CacheStats), ModelError> {
-        let path = cache_dir.map(|d| cache_path(d, embedder.fingerprint()));
-        let mut cached = match &path {
-            Some(p) => read_cache(p, embedder.dim()).unwrap_or_else(|e| {
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    tracing::warn!(path = %p.display(), error = %e, "embedding cache unreadable; recomputing");
-                }
-                HashMap::new()
-            }),
-            None => HashMap::new(),
-        };
+        let path = caches
+            .own
+            .as_deref()
+            .map(|d| cache_path(d, embedder.fingerprint()));
+        let mut cached = path
+            .as_deref()
+            .map(|p| read_or_log(p, embedder.dim()))
+            .unwrap_or_default();
         let mut by_text = HashMap::with_capacity(texts.len());
         let mut missing = Vec::new();
         for &t in texts {
@@ -84,6 +82,17 @@ impl Vectors {
                 None => missing.push(t),
             }
         }
+        let own_complete = missing.is_empty();
+        if let (false, Some(seed)) = (own_complete, caches.seed.as_deref()) {
+            let mut seeded = read_or_log(&cache_path(seed, embedder.fingerprint()), embedder.dim());
+            missing.retain(|t| match seeded.remove(&text_key(t)) {
+                Some(v) => {
+                    by_text.insert((*t).to_string(), v);
+                    false
+                }
+                None => true,
+            });
+        }
         let stats = CacheStats {
             reused: by_text.len(),
             computed: missing.len(),
@@ -93,6 +102,8 @@ impl Vectors {
             for (t, v) in missing.iter().zip(vectors) {
                 by_text.insert((*t).to_string(), v);
             }
+        }
+        if !own_complete {
             if let Some(p) = &path {
                 // Written whole (only today's examples), so the file never grows stale.
                 if let Err(e) = write_cache(p, embedder.dim(), &by_text) {
@@ -102,6 +113,40 @@ impl Vectors {
         }
         Ok((Vectors { by_text }, stats))
     }
+}
+
+/// Where example embeddings are cached: the bot's own cache (read and written), and a
+/// read-only seed built with the install, for what the own cache lacks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caches {
+    pub own: Option<PathBuf>,
+    pub seed: Option<PathBuf>,
+}
+
+impl Caches {
+    /// Only the bot's own cache in `dir`.
+    pub fn own(dir: &Path) -> Caches {
+        Caches {
+            own: Some(dir.to_path_buf()),
+            seed: None,
+        }
+    }
+
+    /// No cache: every embedding is computed.
+    pub fn none() -> Caches {
+        Caches::default()
+    }
+}
+
+/// A cache file's vectors by text key; a missing file is an empty cache, an unreadable one is
+/// logged and treated as empty.
+fn read_or_log(path: &Path, dim: usize) -> HashMap<u64, Vec<f32>> {
+    read_cache(path, dim).unwrap_or_else(|e| {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(path = %path.display(), error = %e, "embedding cache unreadable; recomputing");
+        }
+        HashMap::new()
+    })
 }
 
 /// What [`Vectors::compute`] took from the cache and what it computed.

@@ -53,6 +53,37 @@ pub enum Sign {
 }
 
 impl Sign {
+    pub const ALL: [Sign; 9] = [
+        Sign::Persistent,
+        Sign::Worsening,
+        Sign::NightOrRest,
+        Sign::Swelling,
+        Sign::Numbness,
+        Sign::Limping,
+        Sign::WeightBearing,
+        Sign::SharpOrSudden,
+        Sign::Recurring,
+    ];
+
+    /// The sign's name in knowledge files.
+    pub fn key(self) -> &'static str {
+        match self {
+            Sign::Persistent => "persistent",
+            Sign::Worsening => "worsening",
+            Sign::NightOrRest => "night_or_rest",
+            Sign::Swelling => "swelling",
+            Sign::Numbness => "numbness",
+            Sign::Limping => "limping",
+            Sign::WeightBearing => "weight_bearing",
+            Sign::SharpOrSudden => "sharp_or_sudden",
+            Sign::Recurring => "recurring",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Sign> {
+        Sign::ALL.into_iter().find(|s| s.key() == key)
+    }
+
     /// How the reply names the sign, in plain words.
     pub fn describe(self) -> &'static str {
         match self {
@@ -75,126 +106,6 @@ impl fmt::Display for Sign {
     }
 }
 
-/// Phrases for each sign, as folded words separated by spaces (see [`crate::text::fold_words`]).
-const PHRASES: &[(Sign, &str)] = &[
-    (Sign::Worsening, "getting worse"),
-    (Sign::Worsening, "get worse"),
-    (Sign::Worsening, "gets worse"),
-    (Sign::Worsening, "got worse"),
-    (Sign::Worsening, "worse each"),
-    (Sign::Worsening, "worse every"),
-    (Sign::Worsening, "worse and worse"),
-    (Sign::Worsening, "worse not better"),
-    (Sign::Worsening, "worsening"),
-    (Sign::Worsening, "hurting more"),
-    (Sign::Worsening, "hurts more"),
-    (Sign::Worsening, "more painful"),
-    (Sign::Worsening, "more and more painful"),
-    (Sign::Worsening, "not getting better"),
-    (Sign::Worsening, "isnt getting better"),
-    (Sign::Worsening, "not improving"),
-    (Sign::NightOrRest, "at night"),
-    (Sign::NightOrRest, "night pain"),
-    (Sign::NightOrRest, "in the night"),
-    (Sign::NightOrRest, "wakes me"),
-    (Sign::NightOrRest, "woke me"),
-    (Sign::NightOrRest, "waking me"),
-    (Sign::NightOrRest, "keeps me up"),
-    (Sign::NightOrRest, "at rest"),
-    (Sign::NightOrRest, "when resting"),
-    (Sign::NightOrRest, "while resting"),
-    (Sign::NightOrRest, "when im not running"),
-    (Sign::NightOrRest, "even when resting"),
-    (Sign::NightOrRest, "sitting still"),
-    (Sign::Swelling, "swelling"),
-    (Sign::Swelling, "swollen"),
-    (Sign::Swelling, "swells"),
-    (Sign::Swelling, "swelled"),
-    (Sign::Swelling, "puffy"),
-    (Sign::Swelling, "warm to touch"),
-    (Sign::Swelling, "warm to the touch"),
-    (Sign::Swelling, "hot to touch"),
-    (Sign::Swelling, "hot to the touch"),
-    (Sign::Swelling, "bruising"),
-    (Sign::Swelling, "bruised"),
-    (Sign::Numbness, "numb"),
-    (Sign::Numbness, "numbness"),
-    (Sign::Numbness, "pins and needles"),
-    (Sign::Numbness, "tingling"),
-    (Sign::Numbness, "tingly"),
-    (Sign::Numbness, "tingles"),
-    (Sign::Numbness, "lost feeling"),
-    (Sign::Numbness, "no feeling"),
-    (Sign::Limping, "limping"),
-    (Sign::Limping, "limp"),
-    (Sign::Limping, "hobbling"),
-    (Sign::Limping, "cant walk"),
-    (Sign::Limping, "cannot walk"),
-    (Sign::Limping, "can not walk"),
-    (Sign::Limping, "cant run properly"),
-    (Sign::Limping, "struggling to walk"),
-    (Sign::Limping, "changed my gait"),
-    (Sign::Limping, "running differently"),
-    (Sign::Limping, "running funny"),
-    (Sign::Limping, "compensating"),
-    (Sign::WeightBearing, "put weight"),
-    (Sign::WeightBearing, "putting weight"),
-    (Sign::WeightBearing, "bear weight"),
-    (Sign::WeightBearing, "weight bearing"),
-    (Sign::SharpOrSudden, "sharp pain"),
-    (Sign::SharpOrSudden, "sharp pains"),
-    (Sign::SharpOrSudden, "sharp twinge"),
-    (Sign::SharpOrSudden, "stabbing"),
-    (Sign::SharpOrSudden, "shooting pain"),
-    (Sign::SharpOrSudden, "shooting pains"),
-    (Sign::SharpOrSudden, "felt a pop"),
-    (Sign::SharpOrSudden, "heard a pop"),
-    (Sign::SharpOrSudden, "popped"),
-    (Sign::SharpOrSudden, "snapped"),
-    (Sign::SharpOrSudden, "had to stop"),
-    (Sign::SharpOrSudden, "stopped me"),
-    (Sign::SharpOrSudden, "pulled up"),
-    (Sign::SharpOrSudden, "couldnt finish"),
-    (Sign::SharpOrSudden, "had to walk home"),
-    (Sign::WeightBearing, "any weight"),
-    (Sign::WeightBearing, "weight on my"),
-    (Sign::NightOrRest, "when sitting"),
-    (Sign::NightOrRest, "while sitting"),
-    (Sign::NightOrRest, "im sitting"),
-    (Sign::NightOrRest, "sitting down"),
-    (Sign::NightOrRest, "in bed"),
-    (Sign::NightOrRest, "lying down"),
-    (Sign::SharpOrSudden, "went bang"),
-    (Sign::SharpOrSudden, "went ping"),
-    (Sign::SharpOrSudden, "felt a snap"),
-    (Sign::SharpOrSudden, "felt a tear"),
-    (Sign::SharpOrSudden, "felt something go"),
-    (Sign::SharpOrSudden, "torn"),
-    (Sign::SharpOrSudden, "tore"),
-    (Sign::Limping, "gives way"),
-    (Sign::Limping, "giving way"),
-    (Sign::Limping, "gave way"),
-    (Sign::Limping, "buckled"),
-    (Sign::Limping, "buckles"),
-    (Sign::Recurring, "keeps coming back"),
-    (Sign::Recurring, "keep coming back"),
-    (Sign::Recurring, "comes back"),
-    (Sign::Recurring, "came back"),
-    (Sign::Recurring, "keeps flaring"),
-    (Sign::Recurring, "keeps swelling"),
-    (Sign::Recurring, "keeps hurting"),
-    (Sign::Recurring, "keeps happening"),
-    (Sign::Recurring, "flare up"),
-    (Sign::Recurring, "flare ups"),
-    (Sign::Recurring, "flared up"),
-    (Sign::Recurring, "flareup"),
-    (Sign::Recurring, "flaring up"),
-    (Sign::Recurring, "again and again"),
-    (Sign::Recurring, "recurring"),
-    (Sign::Recurring, "third time"),
-    (Sign::Recurring, "fourth time"),
-];
-
 /// Words that make a sign within three words after them not count: "no swelling", "not numb".
 const NEGATIONS: &[&str] = &[
     "no", "not", "without", "never", "isnt", "wasnt", "arent", "dont", "doesnt", "zero",
@@ -204,27 +115,6 @@ const NEGATIONS: &[&str] = &[
 /// to a short window so that "if I still can't walk" still counts. "In case" is matched as a
 /// pair: "in" alone would cancel "pain in my chest".
 const HYPOTHETICALS: &[&str] = &["if", "unless", "whether", "until"];
-
-/// Body parts: with [`PAIN_WORDS`], the context a sign needs ("knot in my bag strap snapped" is
-/// not an injury).
-#[rustfmt::skip]
-const BODY_WORDS: &[&str] = &[
-    "knee", "knees", "calf", "calves", "hamstring", "hamstrings", "quad", "quads", "hip", "hips",
-    "glute", "glutes", "achilles", "ankle", "ankles", "foot", "feet", "shin", "shins", "thigh",
-    "thighs", "back", "leg", "legs", "muscle", "muscles", "tendon", "heel", "heels", "groin", "itb",
-    "iliotibial", "band", "arch", "toe", "toes", "hammy", "hammies", "bum", "butt",
-];
-
-/// Words that show the message is about pain or an injury (a duration alone is not a sign:
-/// "two weeks until the race").
-#[rustfmt::skip]
-const PAIN_WORDS: &[&str] = &[
-    "pain", "painful", "hurt", "hurts", "hurting", "ache", "aches", "aching", "achy", "sore",
-    "soreness", "doms", "niggle", "niggly", "injury", "injured", "tight", "tightness", "creaky",
-    "swollen", "throbbing", "twinge", "flare", "problem", "issue", "issues", "itbs", "tender",
-    "dodgy", "niggling", "grumbly", "grumbling", "twinges", "bothering", "agony", "throbs", "stiff",
-    "bruised", "bruising", "strain", "strained", "pulled", "tweaked",
-];
 
 #[rustfmt::skip]
 const NUMBER_WORDS: &[(&str, u32)] = &[
@@ -240,21 +130,39 @@ const MONTHS: &[&str] = &[
     "oct", "nov", "dec", "christmas", "xmas", "easter", "new",
 ];
 
+/// The physio-tier signs' phrases, from the knowledge's `physio_signs`
+/// (`knowledge/physio-signs.json`), validated there: every phrase is folded words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PhysioSigns {
+    /// Body parts: with `pain_words`, the context most signs need ("knot in my bag strap
+    /// snapped" is not an injury).
+    pub body_words: Vec<String>,
+    /// Words that show the message is about pain or an injury (a duration alone is not a
+    /// sign: "two weeks until the race").
+    pub pain_words: Vec<String>,
+    pub phrases: Vec<SignPhrase>,
+}
+
+/// One phrase that marks a sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignPhrase {
+    pub sign: Sign,
+    pub phrase: String,
+    /// Whether the message must also be about a body or pain; swelling, numbness and limping
+    /// are bodily on their own.
+    pub needs_context: bool,
+}
+
 /// The warning signs a message describes, each once, in a stable order.
-pub fn assess(words: &[String]) -> Vec<Sign> {
-    // Most signs need the message to be about a body ("knot in my bag strap snapped" is not
-    // an injury); swelling, numbness and limping are bodily on their own.
+pub fn assess(words: &[String], physio: &PhysioSigns) -> Vec<Sign> {
+    let is_pain = |w: &String| physio.pain_words.contains(w);
     let context = words
         .iter()
-        .any(|w| PAIN_WORDS.contains(&w.as_str()) || BODY_WORDS.contains(&w.as_str()));
+        .any(|w| is_pain(w) || physio.body_words.contains(w));
     let mut signs = Vec::new();
-    for (sign, phrase) in PHRASES {
-        let bodily = matches!(sign, Sign::Swelling | Sign::Numbness | Sign::Limping);
-        if !context && !bodily {
-            continue;
-        }
-        if has(words, phrase) {
-            signs.push(*sign);
+    for p in &physio.phrases {
+        if (context || !p.needs_context) && has(words, &p.phrase) {
+            signs.push(p.sign);
         }
     }
     // "getting gradually worse", "has got a lot worse": a change verb shortly before "worse".
@@ -271,10 +179,7 @@ pub fn assess(words: &[String]) -> Vec<Sign> {
     if context && worsening {
         signs.push(Sign::Worsening);
     }
-    if context
-        && lasts_a_week_or_more(words)
-        && words.iter().any(|w| PAIN_WORDS.contains(&w.as_str()))
-    {
+    if context && lasts_a_week_or_more(words) && words.iter().any(is_pain) {
         signs.push(Sign::Persistent);
     }
     signs.sort();

@@ -257,6 +257,12 @@ fn auto_mode_table() {
     }
 }
 
+/// The physio signs the bundled knowledge's `physio_signs` find in a message.
+fn signs(text: &str) -> Vec<Sign> {
+    let physio = &common::engine().knowledge().physio_signs;
+    triage::assess(&fold_words(text), physio)
+}
+
 #[test]
 fn triage_table() {
     let cases: &[(&str, &[Sign])] = &[
@@ -289,7 +295,7 @@ fn triage_table() {
         ("warm up starts at 6:25 sharp", &[]),
     ];
     for (text, want) in cases {
-        assert_eq!(triage::assess(&fold_words(text)), *want, "{text}");
+        assert_eq!(signs(text), *want, "{text}");
     }
 }
 
@@ -433,9 +439,9 @@ fn triage_in_members_words() {
     ];
     for (text, sign) in cases {
         assert!(
-            triage::assess(&fold_words(text)).contains(sign),
+            signs(text).contains(sign),
             "{text}: {:?}",
-            triage::assess(&fold_words(text))
+            signs(text)
         );
     }
     for calm in [
@@ -444,9 +450,9 @@ fn triage_in_members_words() {
         "what if it gets worse later in the week?",
     ] {
         assert!(
-            triage::assess(&fold_words(calm)).is_empty(),
+            signs(calm).is_empty(),
             "{calm}: {:?}",
-            triage::assess(&fold_words(calm))
+            signs(calm)
         );
     }
 }
@@ -515,7 +521,7 @@ fn short_replies_keep_the_prompt_and_the_safety_line() {
         runclub_bot::config::EngineConfig::default(),
         reply,
         common::embedder(),
-        Some(&common::cache_dir()),
+        &runclub_bot::semantic::Caches::own(&common::cache_dir()),
     )
     .unwrap();
     let cases = [

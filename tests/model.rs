@@ -9,7 +9,7 @@ mod common;
 use runclub_bot::embed::{dot, MAX_TOKENS};
 use runclub_bot::engine::{Mode, Outcome};
 use runclub_bot::eval::{judge, Expected, Verdict};
-use runclub_bot::semantic::{self, Vectors};
+use runclub_bot::semantic::{self, Caches, Vectors};
 use runclub_bot::triage::Tier;
 use runclub_bot::KnowledgeBase;
 
@@ -64,9 +64,9 @@ fn the_cache_returns_what_the_model_computes() {
     let texts: Vec<&str> = semantic::example_texts(&kb).into_iter().take(6).collect();
     let dir = common::temp_dir("model-cache");
     let embedder = common::embedder();
-    let (fresh, stats) = Vectors::compute(&embedder, &texts, Some(&dir)).unwrap();
+    let (fresh, stats) = Vectors::compute(&embedder, &texts, &Caches::own(&dir)).unwrap();
     assert_eq!((stats.reused, stats.computed), (0, 6));
-    let (cached, stats) = Vectors::compute(&embedder, &texts, Some(&dir)).unwrap();
+    let (cached, stats) = Vectors::compute(&embedder, &texts, &Caches::own(&dir)).unwrap();
     assert_eq!((stats.reused, stats.computed), (6, 0));
     for t in &texts {
         assert_eq!(fresh.get(t), cached.get(t));
@@ -75,7 +75,7 @@ fn the_cache_returns_what_the_model_computes() {
     for f in std::fs::read_dir(&dir).unwrap() {
         std::fs::write(f.unwrap().path(), b"garbage").unwrap();
     }
-    let (again, stats) = Vectors::compute(&embedder, &texts, Some(&dir)).unwrap();
+    let (again, stats) = Vectors::compute(&embedder, &texts, &Caches::own(&dir)).unwrap();
     assert_eq!(stats.computed, 6);
     assert_eq!(fresh.get(texts[0]), again.get(texts[0]));
 }
@@ -87,7 +87,7 @@ fn cross_validation_over_the_knowledge_examples() {
     let config = runclub_bot::Config::default();
     let texts = runclub_bot::Engine::example_model_texts(&kb, &config.engine(), &embedder);
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let (vectors, _) = Vectors::compute(&embedder, &refs, Some(&common::cache_dir())).unwrap();
+    let (vectors, _) = Vectors::compute(&embedder, &refs, &Caches::own(&common::cache_dir())).unwrap();
     let t = runclub_bot::eval::cross_validate(
         &kb,
         &config.engine(),

@@ -266,6 +266,23 @@ pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// A "did you mean" button: posts the chosen entry publicly.
+/// "Full sources" under an answer: the full citation and link of each source it cites, to
+/// the presser only (a reading list in the channel would bury the conversation).
+pub async fn on_sources_button(
+    ctx: &serenity::Context,
+    state: &super::BotState,
+    interaction: &serenity::ComponentInteraction,
+    entry_id: &str,
+) -> Result<(), Error> {
+    let engine = state.engine();
+    let text = match engine.knowledge().entry(entry_id) {
+        Some(entry) => reply::full_sources(entry),
+        None => "That answer is no longer in my knowledge: try `/topics`.".to_string(),
+    };
+    tracing::info!(entry = entry_id, "sources shown");
+    super::outgoing::private_to_presser(ctx, interaction, text).await
+}
+
 pub async fn on_show_button(
     ctx: &serenity::Context,
     state: &super::BotState,

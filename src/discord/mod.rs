@@ -347,6 +347,9 @@ async fn on_button(
         Some(outgoing::ButtonId::Vote(entry, vote)) => {
             messages::on_vote_button(ctx, state, component, &entry, vote).await
         }
+        Some(outgoing::ButtonId::Sources(entry)) => {
+            commands::on_sources_button(ctx, state, component, &entry).await
+        }
         Some(outgoing::ButtonId::Page { list, page }) => match list {
             outgoing::PagedList::Topics => {
                 commands::on_topics_page(ctx, state, component, page).await

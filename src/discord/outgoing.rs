@@ -53,13 +53,15 @@ pub fn cut(text: &str, max: usize) -> String {
 
 /// A button the bot puts under its messages. Its custom id survives restarts (buttons are
 /// handled by the event handler, not a collector): `rcb:show:<entry>`,
-/// `rcb:vote:<entry>:<y|n>` and `rcb:page:<list>:<page>`.
+/// `rcb:vote:<entry>:<y|n>`, `rcb:src:<entry>` and `rcb:page:<list>:<page>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ButtonId {
     /// "Did you mean": post this entry's answer.
     Show(String),
     /// Feedback on an answer.
     Vote(String, Vote),
+    /// "Full sources": the full citations, with links, of this entry's sources.
+    Sources(String),
     /// "◀ Prev" / "Next ▶" under a paged list: show this page (numbered from 1) of it.
     Page { list: PagedList, page: u16 },
 }
@@ -92,6 +94,7 @@ impl PagedList {
 const SHOW: &str = "rcb:show:";
 const VOTE: &str = "rcb:vote:";
 const PAGE: &str = "rcb:page:";
+const SOURCES: &str = "rcb:src:";
 
 impl ButtonId {
     pub fn custom_id(&self) -> String {
@@ -102,6 +105,7 @@ impl ButtonId {
                 format!("{VOTE}{entry}:{v}")
             }
             ButtonId::Page { list, page } => format!("{PAGE}{}:{page}", list.key()),
+            ButtonId::Sources(entry) => format!("{SOURCES}{entry}"),
         }
     }
 
@@ -116,6 +120,9 @@ impl ButtonId {
             // Only the spelling the bot writes: "+2" or "02" would parse as 2 too.
             return (page.custom_id() == custom_id).then_some(page);
         }
+        if let Some(entry) = custom_id.strip_prefix(SOURCES) {
+            return (!entry.is_empty()).then(|| ButtonId::Sources(entry.to_string()));
+        }
         if let Some(entry) = custom_id.strip_prefix(SHOW) {
             return (!entry.is_empty()).then(|| ButtonId::Show(entry.to_string()));
         }
@@ -129,7 +136,8 @@ impl ButtonId {
     }
 }
 
-/// The "Helpful" / "Not helpful" row under an answer.
+/// The row under an answer: "Helpful" / "Not helpful", and "Full sources" for the citations
+/// the source line only names.
 pub fn vote_buttons(entry_id: &EntryId) -> serenity::CreateActionRow {
     serenity::CreateActionRow::Buttons(vec![
         serenity::CreateButton::new(
@@ -144,6 +152,10 @@ pub fn vote_buttons(entry_id: &EntryId) -> serenity::CreateActionRow {
         .label("Not helpful")
         .emoji('👎')
         .style(serenity::ButtonStyle::Secondary),
+        serenity::CreateButton::new(ButtonId::Sources(entry_id.to_string()).custom_id())
+            .label("Full sources")
+            .emoji('📚')
+            .style(serenity::ButtonStyle::Secondary),
     ])
 }
 
@@ -164,6 +176,7 @@ mod tests {
             ButtonId::Show("itb-not-a-muscle".into()),
             ButtonId::Vote("doms-rolling".into(), Vote::Helpful),
             ButtonId::Vote("doms-rolling".into(), Vote::NotHelpful),
+            ButtonId::Sources("doms-rolling".into()),
             ButtonId::Page {
                 list: PagedList::Topics,
                 page: 1,

@@ -11,7 +11,6 @@ mod fusion;
 mod policy;
 mod render;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::classifier::TrainError;
@@ -101,20 +100,20 @@ pub enum EngineError {
 
 impl Engine {
     /// Builds the engine: prepares every example of the knowledge as a member's message would
-    /// be, embeds them (reusing the cache in `cache_dir`), trains the head and the warning-sign
+    /// be, embeds them (reusing the caches), trains the head and the warning-sign
     /// detector, and indexes the entries.
     pub fn new(
         kb: KnowledgeBase,
         config: EngineConfig,
         reply: ReplyConfig,
         embedder: Arc<Embedder>,
-        cache_dir: Option<&Path>,
+        caches: &crate::semantic::Caches,
     ) -> Result<Self, EngineError> {
         let matcher = matcher(&kb, &config, &embedder);
         let texts = model_texts(&kb, &matcher);
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let started = std::time::Instant::now();
-        let (vectors, stats) = Vectors::compute(&embedder, &refs, cache_dir)?;
+        let (vectors, stats) = Vectors::compute(&embedder, &refs, caches)?;
         tracing::info!(
             examples = texts.len(),
             cached = stats.reused,
@@ -174,7 +173,7 @@ impl Engine {
         let extra = if missing.is_empty() {
             Vectors::default()
         } else {
-            Vectors::compute(&embedder, &missing, None)?.0
+            Vectors::compute(&embedder, &missing, &crate::semantic::Caches::none())?.0
         };
         let vector_of = |example: &str| {
             let t = model_text.get(example)?;
@@ -298,7 +297,7 @@ impl Engine {
         let n = self.kb.entries.len();
         let none_probability = semantic.as_ref().map_or(0.0, |s| s.head[n]);
         let warning_probability = semantic.as_ref().map_or(0.0, |s| 1.0 - s.signs[0]);
-        let signs = triage::assess(message.words());
+        let signs = triage::assess(message.words(), &self.kb.physio_signs);
         let tier = fusion::tier(
             &self.kb.triage_rules,
             message,

@@ -39,7 +39,7 @@ pub fn engine() -> &'static Engine {
             EngineConfig::default(),
             ReplyConfig::default(),
             embedder(),
-            Some(&cache_dir()),
+            &runclub_bot::semantic::Caches::own(&cache_dir()),
         )
         .expect("engine builds")
     })
