@@ -114,7 +114,8 @@ def main() -> None:
     if unexpected or missing:
         sys.exit(f"base weights do not fit: missing {missing}, unexpected {unexpected}")
     tokenizer = Tokenizer.from_file(os.path.join(base, "tokenizer.json"))
-    tokenizer.enable_truncation(128)
+    # As the bot reads messages (src/embed.rs MAX_TOKENS): long posts keep their question.
+    tokenizer.enable_truncation(256)
     tokenizer.enable_padding()
 
     data, entry_classes = examples(args.knowledge, args.folds, args.exclude_fold)

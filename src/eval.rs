@@ -820,7 +820,11 @@ pub fn held_out_set(engine: &Engine, path: &Path) -> anyhow::Result<HeldOutFigur
         let mut parts = line.splitn(3, '\t');
         let (Some(kind), Some(label), Some(message)) = (parts.next(), parts.next(), parts.next())
         else {
-            anyhow::bail!("{}:{}: expected kind<TAB>label<TAB>text", path.display(), n + 1);
+            anyhow::bail!(
+                "{}:{}: expected kind<TAB>label<TAB>text",
+                path.display(),
+                n + 1
+            );
         };
         let prepared = engine.prepare(message);
         let ask = engine.respond(&prepared, Mode::Ask);
@@ -844,13 +848,19 @@ pub fn held_out_set(engine: &Engine, path: &Path) -> anyhow::Result<HeldOutFigur
                     Verdict::Right => row.right += 1,
                     Verdict::FalseAlarm(t) => {
                         row.escalated += 1;
-                        figures.failures.push(format!("{message:?}: escalated ({t:?})"));
+                        figures
+                            .failures
+                            .push(format!("{message:?}: escalated ({t:?})"));
                     }
                     Verdict::Wrong(got) => {
                         row.wrong += 1;
-                        figures.failures.push(format!("{message:?}: {got} instead of {label}"));
+                        figures
+                            .failures
+                            .push(format!("{message:?}: {got} instead of {label}"));
                     }
-                    _ => figures.failures.push(format!("{message:?}: not answered ({label})")),
+                    _ => figures
+                        .failures
+                        .push(format!("{message:?}: not answered ({label})")),
                 }
                 if auto.answered() {
                     row.auto_replies += 1;
@@ -862,7 +872,9 @@ pub fn held_out_set(engine: &Engine, path: &Path) -> anyhow::Result<HeldOutFigur
                 if judge(&Expected::Decline, &ask) == Verdict::Right {
                     row.declined += 1;
                 } else {
-                    figures.failures.push(format!("{message:?}: answered, wanted a decline"));
+                    figures
+                        .failures
+                        .push(format!("{message:?}: answered, wanted a decline"));
                 }
                 if auto.answered() {
                     row.auto_replies += 1;

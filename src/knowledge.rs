@@ -557,6 +557,17 @@ fn check_whole(files: &[(&Path, &str)], merged: &ParsedFile, problems: &mut Vec<
             )));
         }
     }
+    let defined: HashSet<&str> = merged.sources.iter().map(|(s, _)| s.id.as_str()).collect();
+    let cited = crate::reply::EMERGENCY_SOURCES
+        .iter()
+        .chain(crate::reply::URGENT_SOURCES);
+    for id in cited {
+        if !entries.is_empty() && !defined.contains(id) {
+            problems.push(whole(&format!(
+                "source `{id}` is not defined: the safety replies cite it"
+            )));
+        }
+    }
     if merged.physio.is_none() && !entries.is_empty() {
         problems.push(whole(
             "no `physio_signs` in any file: the physio tier's phrases are required",
@@ -895,7 +906,8 @@ fn parse_file(path: &Path, text: &str, problems: &mut Vec<Problem>) -> ParsedFil
     for raw in file.sources.unwrap_or_default() {
         let pos = section(raw);
         if let Some(source) = parse_section::<RawSource>(&pos, problems) {
-            out.sources.extend(validate_source(source, &pos, problems).map(|s| (s, pos)));
+            out.sources
+                .extend(validate_source(source, &pos, problems).map(|s| (s, pos)));
         }
     }
     for raw in file.triage_rules.unwrap_or_default() {
@@ -938,12 +950,14 @@ fn check_top_level(file: &RawFile, whole: &Position, problems: &mut Vec<Problem>
         && file.triage_rules.is_none()
         && file.physio_signs.is_none()
     {
-        problems.push(whole.problem(
-            None,
-            "file has none of `entries`, `sources`, `lexicon`, `none`, `warning_signs`, \
+        problems.push(
+            whole.problem(
+                None,
+                "file has none of `entries`, `sources`, `lexicon`, `none`, `warning_signs`, \
              `triage_rules`, `physio_signs`"
-                .into(),
-        ));
+                    .into(),
+            ),
+        );
     }
 }
 
@@ -1023,15 +1037,27 @@ fn validate_physio_signs(
             problems.push(pos.item(
                 &group.sign,
                 None,
-                format!("unknown sign `{}` (known: {})", group.sign, known.join(", ")),
+                format!(
+                    "unknown sign `{}` (known: {})",
+                    group.sign,
+                    known.join(", ")
+                ),
             ));
             continue;
         };
         if group.why.trim().is_empty() {
-            problems.push(pos.item(&group.sign, None, "`why` must say what the phrases catch".into()));
+            problems.push(pos.item(
+                &group.sign,
+                None,
+                "`why` must say what the phrases catch".into(),
+            ));
         }
         if group.phrases.is_empty() {
-            problems.push(pos.item(&group.sign, None, format!("sign `{}` has no phrases", group.sign)));
+            problems.push(pos.item(
+                &group.sign,
+                None,
+                format!("sign `{}` has no phrases", group.sign),
+            ));
         }
         for phrase in group.phrases {
             let folded = crate::text::fold_words(&phrase).join(" ");
@@ -1359,46 +1385,71 @@ fn validate_source(raw: RawSource, pos: &Position, problems: &mut Vec<Problem>) 
     let before = problems.len();
     let id_ok = !raw.id.is_empty()
         && raw.id.len() <= 20
-        && raw.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        && raw
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
     if !id_ok {
         problems.push(pos.field(
             "id",
             None,
-            format!("`{}` must be letters, digits and dashes, at most 20 (like `D3`)", raw.id),
+            format!(
+                "`{}` must be letters, digits and dashes, at most 20 (like `D3`)",
+                raw.id
+            ),
         ));
     }
-    let label = id_ok.then_some(raw.id.as_str());
+    // Problems name the source in their message: `entry` is for entries.
+    let of = format!("of source `{}`", raw.id);
     for (field, value) in [("cite", &raw.cite), ("title", &raw.title)] {
         if value.trim().is_empty() {
-            problems.push(pos.field(field, label, "is empty".into()));
+            problems.push(pos.field(field, None, format!("{of} is empty")));
         }
     }
     if let Some(y) = raw.year {
         if !(1900..=2100).contains(&y) {
-            problems.push(pos.field("year", label, format!("is unlikely: {y}")));
+            problems.push(pos.field("year", None, format!("{of} is unlikely: {y}")));
         }
     }
-    let blank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let blank = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
     let (doi, pmid, url) = (blank(&raw.doi), blank(&raw.pmid), blank(&raw.url));
     if doi.is_none() && pmid.is_none() && url.is_none() {
         problems.push(pos.problem(
-            label,
-            "source has no `doi`, `pmid` or `url`: a member must be able to look it up".into(),
+            None,
+            format!(
+                "source `{}` has no `doi`, `pmid` or `url`: a member must be able to look it up",
+                raw.id
+            ),
         ));
     }
     if let Some(d) = &doi {
         if !d.starts_with("10.") || d.contains(char::is_whitespace) {
-            problems.push(pos.field("doi", label, format!("`{d}` is not a DOI like 10.1002/…")));
+            problems.push(pos.field(
+                "doi",
+                None,
+                format!("{of} is not a DOI like 10.1002/…: `{d}`"),
+            ));
         }
     }
     if let Some(p) = &pmid {
         if !p.chars().all(|c| c.is_ascii_digit()) {
-            problems.push(pos.field("pmid", label, format!("`{p}` is not a PubMed id (digits)")));
+            problems.push(pos.field(
+                "pmid",
+                None,
+                format!("{of} is not a PubMed id (digits): `{p}`"),
+            ));
         }
     }
     if let Some(u) = &url {
-        if !(u.starts_with("https://") || u.starts_with("http://")) || u.contains(char::is_whitespace) {
-            problems.push(pos.field("url", label, format!("`{u}` is not a web link")));
+        if !(u.starts_with("https://") || u.starts_with("http://"))
+            || u.contains(char::is_whitespace)
+        {
+            problems.push(pos.field("url", None, format!("{of} is not a web link: `{u}`")));
         }
     }
     (problems.len() == before).then(|| Source {

@@ -6,7 +6,7 @@
 //! line or sentence boundary. The Discord adapter also sends every message with mentions
 //! disabled; this is the second lock on the same door.
 
-use crate::knowledge::Entry;
+use crate::knowledge::{Entry, Source};
 use crate::triage::{Sign, Tier};
 
 /// The prompt under every answer.
@@ -149,37 +149,62 @@ pub fn escalation(signs: &[Sign]) -> String {
     )
 }
 
-/// The reply to a possible emergency or urgent injury: the action in the first line, that the
-/// bot can't assess it, what to do while help comes, and no training advice of any kind.
-pub fn safety(tier: Tier, emergency_number: &str) -> String {
+/// The sources of the safety replies (ids in the knowledge's `sources`): the NHS and
+/// health-service pages of the evidence dossier's warning signs. `check` refuses a knowledge
+/// that lacks any of them.
+pub const EMERGENCY_SOURCES: &[&str] = &["S1", "S2", "S3", "S4b", "S9", "S10"];
+pub const URGENT_SOURCES: &[&str] = &["S4a", "S5a", "S6", "S7", "S8", "S9"];
+
+/// The sources a tier's safety reply rests on.
+pub fn safety_sources(tier: Tier) -> &'static [&'static str] {
     match tier {
+        Tier::Emergency => EMERGENCY_SOURCES,
+        Tier::Urgent => URGENT_SOURCES,
+        Tier::Physio => &[],
+    }
+}
+
+/// The reply to a possible emergency or urgent injury: the action in the first line, that the
+/// bot can't assess it, what to do while help comes, no training advice of any kind, and the
+/// guidance it rests on. Every step is one the dossier's health-service pages give (aspirin for
+/// chest pain, S1; the stroke signs' time, S2; cooling, S3; the auto-injector, "anaphylaxis"
+/// and lying flat, S10), except CPR and the defibrillator, which the call handler guides.
+pub fn safety(tier: Tier, emergency_number: &str, sources: &[&Source]) -> String {
+    let body = match tier {
         Tier::Emergency => format!(
             "🚨 **Call emergency services now ({emergency_number}).**\n\
              This could be a medical emergency and a bot can't assess it: don't wait to see if it \
              passes, and don't drive yourself. While help comes:\n\
-             • Not responding and not breathing normally (gasping or snoring counts as not \
-             normal): put the phone on speaker and start CPR, pushing hard and fast in the centre \
-             of the chest (the call handler will talk you through it); send someone for a \
+             • Not responding and not breathing normally (gasping counts as not normal): put the \
+             phone on speaker; the call handler will talk you through CPR. Send someone for a \
              defibrillator (AED), switch it on and follow what it says.\n\
-             • Breathing normally but not responding: put them in the recovery position, stay \
-             with them and keep checking their breathing; if it stops or turns abnormal, start \
-             CPR.\n\
-             • Swelling of the throat, tongue or lips after a sting or food: use their adrenaline \
-             auto-injector if they carry one.\n\
+             • Breathing but not responding: put them in the recovery position, stay with them and \
+             keep checking their breathing.\n\
+             • Chest pain or pressure: stop and rest; chew an aspirin (300 mg) if one is to hand \
+             and they aren't allergic to it.\n\
+             • Throat, tongue or lips swelling, or wheezing, after a sting or food: use their \
+             adrenaline auto-injector if they carry one, tell the call handler \"anaphylaxis\", \
+             and lie them flat with their legs raised.\n\
              • Face drooping, an arm weak or speech slurred: note the time it started.\n\
              • Overheated or confused after running: get them into shade, soak them with cool \
              water and fan them."
         ),
         Tier::Urgent => format!(
             "🚑 **Get this seen now: urgent care or A&E.**\n\
-             What you describe could be an injury or illness that needs checking within hours, \
-             and a bot can't assess it. Stop running, rest the injured part and get a lift rather \
-             than walking or driving there. Don't roll, stretch or exercise it until you've been \
-             seen. Call {emergency_number} if you feel much worse, or if a swollen leg comes with \
-             breathlessness, chest pain or coughing blood (a clot may have moved)."
+             What you describe could need checking within hours, and a bot can't assess it. Stop \
+             running, rest the injured part and get a lift rather than walking or driving there. \
+             Don't roll, stretch or exercise it until you've been seen. Not sure where to go? In \
+             the UK, NHS 111 can tell you, or ask your GP for an urgent appointment today. Call \
+             {emergency_number} if you feel much worse, or if a swollen leg comes with \
+             breathlessness, chest pain or coughing blood."
         ),
-        Tier::Physio => escalation(&[]),
+        Tier::Physio => return escalation(&[]),
+    };
+    if sources.is_empty() {
+        return body;
     }
+    let cites: Vec<&str> = sources.iter().map(|s| s.cite.as_str()).collect();
+    format!("{body}\n📚 Sources: {}", cites.join("; "))
 }
 
 /// A safety reply to a second person in a channel that got the full one moments ago (several

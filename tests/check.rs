@@ -8,7 +8,11 @@ use std::process::Command;
 
 use runclub_bot::knowledge::{KnowledgeBase, Problem, MIN_NONE, MIN_QUESTIONS, MIN_SIGNS_PER_TIER};
 
-const LEXICON: &str = r#"{"lexicon": {"synonyms": [{"term": "roll", "variants": ["roller"]}], "topic_terms": ["roll"]}}"#;
+/// The sources the entries cite and the physio signs' phrases, without a lexicon.
+const SUPPORT: &str = r#"{"sources": [{"id": "S1", "cite": "Review, Smith 2019", "title": "A source", "year": 2019, "doi": "10.1000/xyz", "evidence": "moderate"}, {"id": "S2", "cite": "NHS S2", "title": "Guidance S2", "url": "https://www.nhs.uk/s2", "evidence": "official"}, {"id": "S3", "cite": "NHS S3", "title": "Guidance S3", "url": "https://www.nhs.uk/s3", "evidence": "official"}, {"id": "S4a", "cite": "NHS S4a", "title": "Guidance S4a", "url": "https://www.nhs.uk/s4a", "evidence": "official"}, {"id": "S4b", "cite": "NHS S4b", "title": "Guidance S4b", "url": "https://www.nhs.uk/s4b", "evidence": "official"}, {"id": "S5a", "cite": "NHS S5a", "title": "Guidance S5a", "url": "https://www.nhs.uk/s5a", "evidence": "official"}, {"id": "S6", "cite": "NHS S6", "title": "Guidance S6", "url": "https://www.nhs.uk/s6", "evidence": "official"}, {"id": "S7", "cite": "NHS S7", "title": "Guidance S7", "url": "https://www.nhs.uk/s7", "evidence": "official"}, {"id": "S8", "cite": "NHS S8", "title": "Guidance S8", "url": "https://www.nhs.uk/s8", "evidence": "official"}, {"id": "S9", "cite": "NHS S9", "title": "Guidance S9", "url": "https://www.nhs.uk/s9", "evidence": "official"}, {"id": "S10", "cite": "NHS S10", "title": "Guidance S10", "url": "https://www.nhs.uk/s10", "evidence": "official"}], "physio_signs": {"body_words": ["knee"], "pain_words": ["pain"], "signs": [{"sign": "worsening", "why": "pain getting worse", "phrases": ["getting worse"]}]}}"#;
+
+/// A lexicon, with what [`SUPPORT`] holds.
+const LEXICON: &str = r#"{"lexicon": {"synonyms": [{"term": "roll", "variants": ["roller"]}], "topic_terms": ["roll"]}, "sources": [{"id": "S1", "cite": "Review, Smith 2019", "title": "A source", "year": 2019, "doi": "10.1000/xyz", "evidence": "moderate"}, {"id": "S2", "cite": "NHS S2", "title": "Guidance S2", "url": "https://www.nhs.uk/s2", "evidence": "official"}, {"id": "S3", "cite": "NHS S3", "title": "Guidance S3", "url": "https://www.nhs.uk/s3", "evidence": "official"}, {"id": "S4a", "cite": "NHS S4a", "title": "Guidance S4a", "url": "https://www.nhs.uk/s4a", "evidence": "official"}, {"id": "S4b", "cite": "NHS S4b", "title": "Guidance S4b", "url": "https://www.nhs.uk/s4b", "evidence": "official"}, {"id": "S5a", "cite": "NHS S5a", "title": "Guidance S5a", "url": "https://www.nhs.uk/s5a", "evidence": "official"}, {"id": "S6", "cite": "NHS S6", "title": "Guidance S6", "url": "https://www.nhs.uk/s6", "evidence": "official"}, {"id": "S7", "cite": "NHS S7", "title": "Guidance S7", "url": "https://www.nhs.uk/s7", "evidence": "official"}, {"id": "S8", "cite": "NHS S8", "title": "Guidance S8", "url": "https://www.nhs.uk/s8", "evidence": "official"}, {"id": "S9", "cite": "NHS S9", "title": "Guidance S9", "url": "https://www.nhs.uk/s9", "evidence": "official"}, {"id": "S10", "cite": "NHS S10", "title": "Guidance S10", "url": "https://www.nhs.uk/s10", "evidence": "official"}], "physio_signs": {"body_words": ["knee"], "pain_words": ["pain"], "signs": [{"sign": "worsening", "why": "pain getting worse", "phrases": ["getting worse"]}]}}"#;
 
 /// Valid `none` and `warning_signs` examples, just enough of each for the knowledge to load.
 const EXAMPLES: &str = r#"{
@@ -80,7 +84,7 @@ fn question_list(tag: &str, n: usize) -> String {
 fn entry_with(id: &str, questions: &str) -> String {
     format!(
         r#"{{"id": "{id}", "title": "Title {id}", "questions": {questions},
-  "answer": "An answer.", "sources": [{{"title": "A source", "year": 2019}}], "reviewed": "2026-01-31"}}"#
+  "answer": "An answer.", "sources": ["S1"], "reviewed": "2026-01-31"}}"#
     )
 }
 
@@ -125,7 +129,7 @@ fn good_files_load() {
     .unwrap();
     assert_eq!(kb.entries.len(), 2);
     assert_eq!(kb.question_count(), 2 * MIN_QUESTIONS);
-    assert_eq!(kb.source_count(), 1);
+    assert_eq!(kb.source_count(), 11);
     assert_eq!(kb.none.len(), 20);
     assert_eq!(kb.warning_signs.len(), 17);
 }
@@ -214,7 +218,7 @@ fn field_problems_point_at_the_field() {
 fn empty_answer_and_bad_id() {
     // The questions come after the fields at fault, on the same line: they don't move them.
     let text = format!(
-        "{{\"entries\": [\n{{\"id\": \"Bad Id\", \"title\": \"T\", \"answer\": \"  \", \"questions\": [{}],\n \"sources\": [{{\"title\": \"S\"}}], \"reviewed\": \"2026-01-01\"}}\n]}}",
+        "{{\"entries\": [\n{{\"id\": \"Bad Id\", \"title\": \"T\", \"answer\": \"  \", \"questions\": [{}],\n \"sources\": [\"S1\"], \"reviewed\": \"2026-01-01\"}}\n]}}",
         question_list("bad id", MIN_QUESTIONS)
     );
     expect(
@@ -276,7 +280,11 @@ fn duplicate_ids_across_files_name_both_places() {
 fn lexicon_conflicts_and_missing_lexicon() {
     let text = format!("{{\"entries\": [{}]}}", entry("a"));
     expect(
-        &[("e.json", &text), ("examples.json", EXAMPLES)],
+        &[
+            ("e.json", &text),
+            ("examples.json", EXAMPLES),
+            ("support.json", SUPPORT),
+        ],
         &[("e.json", 0, 0, None, "no `lexicon`")],
     );
     let lex = r#"{"lexicon": {"synonyms": [{"term": "roll", "variants": ["roller"]}, {"term": "band", "variants": ["roller"]}]}}"#;
@@ -285,6 +293,7 @@ fn lexicon_conflicts_and_missing_lexicon() {
             ("e.json", &text),
             ("lex.json", lex),
             ("examples.json", EXAMPLES),
+            ("support.json", SUPPORT),
         ],
         &[("lex.json", 1, 14, None, "belongs to both `roll` and `band`")],
     );
@@ -612,5 +621,120 @@ fn triage_rules_are_checked_like_the_rest_of_the_knowledge() {
                 "`all` needs at least one non-empty group",
             ),
         ],
+    );
+}
+
+#[test]
+fn sources_are_checked_where_they_are_cited_and_defined() {
+    // An entry citing an id no file defines, one citing nothing, and one citing twice.
+    let text = format!(
+        "{{\"entries\": [\n{},\n{},\n{}]}}",
+        entry("a").replace("[\"S1\"]", "[\"S99\"]"),
+        entry("b").replace("[\"S1\"]", "[]"),
+        entry("c").replace("[\"S1\"]", "[\"S1\", \"S1\"]"),
+    );
+    let problems = load(&[
+        ("e.json", &text),
+        ("lex.json", LEXICON),
+        ("examples.json", EXAMPLES),
+    ])
+    .expect_err("should fail");
+    let shown: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(problems.len(), 3, "{shown:#?}");
+    assert!(
+        shown
+            .iter()
+            .any(|p| p.contains("entry `a`") && p.contains("unknown source `S99`")),
+        "{shown:#?}"
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|p| p.contains("entry `b`") && p.contains("`sources` is empty")),
+        "{shown:#?}"
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|p| p.contains("entry `c`") && p.contains("cites source `S1` twice")),
+        "{shown:#?}"
+    );
+    // Each is at the entry's own line (line 2, 4 and 6 of the file), not the file's start.
+    let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines.iter().filter(|&&l| l > 1).count(), 3, "{shown:#?}");
+}
+
+#[test]
+fn a_source_needs_a_link_a_known_strength_and_one_definition() {
+    let entries = format!("{{\"entries\": [{}]}}", entry("a"));
+    let sources = r#"{"sources": [
+  {"id": "S2", "cite": "Trial, Jones 2020", "title": "No link", "evidence": "low"},
+  {"id": "S3", "cite": "Trial, Lee 2021", "title": "Bad links", "doi": "doi.org/10.1/x", "pmid": "PM123", "url": "www.nhs.uk", "evidence": "low"},
+  {"id": "S4", "cite": "Guide", "title": "Strength", "url": "https://example.org", "evidence": "strong"},
+  {"id": "S1", "cite": "Again", "title": "Twice", "url": "https://example.org", "evidence": "official"}
+]}"#;
+    expect(
+        &[
+            ("e.json", &entries),
+            ("lex.json", LEXICON),
+            ("examples.json", EXAMPLES),
+            ("s.json", sources),
+        ],
+        &[
+            ("s.json", 2, 3, None, "no `doi`, `pmid` or `url`"),
+            ("s.json", 3, 65, None, "is not a DOI"),
+            ("s.json", 3, 90, None, "is not a PubMed id"),
+            ("s.json", 3, 107, None, "is not a web link"),
+            ("s.json", 4, 103, None, "unknown variant `strong`"),
+            (
+                "s.json",
+                5,
+                3,
+                None,
+                "duplicate source id `S1` (first defined at lex.json:1:",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn physio_sign_phrases_are_checked_like_the_rest_of_the_knowledge() {
+    let entries = format!("{{\"entries\": [{}]}}", entry("a"));
+    let lexicon = r#"{"lexicon": {"synonyms": [{"term": "roll", "variants": ["roller"]}], "topic_terms": ["roll"]}, "sources": [{"id": "S1", "cite": "Review, Smith 2019", "title": "A source", "doi": "10.1000/xyz", "evidence": "moderate"}, {"id": "S2", "cite": "NHS S2", "title": "Guidance S2", "url": "https://www.nhs.uk/s2", "evidence": "official"}, {"id": "S3", "cite": "NHS S3", "title": "Guidance S3", "url": "https://www.nhs.uk/s3", "evidence": "official"}, {"id": "S4a", "cite": "NHS S4a", "title": "Guidance S4a", "url": "https://www.nhs.uk/s4a", "evidence": "official"}, {"id": "S4b", "cite": "NHS S4b", "title": "Guidance S4b", "url": "https://www.nhs.uk/s4b", "evidence": "official"}, {"id": "S5a", "cite": "NHS S5a", "title": "Guidance S5a", "url": "https://www.nhs.uk/s5a", "evidence": "official"}, {"id": "S6", "cite": "NHS S6", "title": "Guidance S6", "url": "https://www.nhs.uk/s6", "evidence": "official"}, {"id": "S7", "cite": "NHS S7", "title": "Guidance S7", "url": "https://www.nhs.uk/s7", "evidence": "official"}, {"id": "S8", "cite": "NHS S8", "title": "Guidance S8", "url": "https://www.nhs.uk/s8", "evidence": "official"}, {"id": "S9", "cite": "NHS S9", "title": "Guidance S9", "url": "https://www.nhs.uk/s9", "evidence": "official"}, {"id": "S10", "cite": "NHS S10", "title": "Guidance S10", "url": "https://www.nhs.uk/s10", "evidence": "official"}]}"#;
+    let signs = r#"{"physio_signs": {
+  "body_words": ["knee", "Calf"],
+  "pain_words": ["pain"],
+  "signs": [
+    {"sign": "worsening", "why": "pain getting worse", "phrases": ["getting worse", "Getting Worse!"]},
+    {"sign": "wobbly", "why": "?", "phrases": ["wobbles"]}
+  ]
+}}"#;
+    expect(
+        &[
+            ("e.json", &entries),
+            ("lex.json", lexicon),
+            ("examples.json", EXAMPLES),
+            ("p.json", signs),
+        ],
+        &[
+            ("p.json", 2, 26, None, "single folded words (got `Calf`)"),
+            (
+                "p.json",
+                5,
+                85,
+                None,
+                "phrase `Getting Worse!` never matches",
+            ),
+            ("p.json", 6, 14, None, "unknown sign `wobbly`"),
+        ],
+    );
+    // Without any, the knowledge is refused: the physio tier would have no rules.
+    expect(
+        &[
+            ("e.json", &entries),
+            ("lex.json", lexicon),
+            ("examples.json", EXAMPLES),
+        ],
+        &[("e.json", 0, 0, None, "no `physio_signs`")],
     );
 }

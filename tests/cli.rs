@@ -15,7 +15,10 @@ fn ask_prints_the_reply_a_member_would_see() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Journal of Sport Rehabilitation"), "{text}");
+    assert!(
+        text.contains("Sources: Narrative review, Behm & Wilke 2019"),
+        "{text}"
+    );
     assert!(text.contains("physio"));
 }
 

@@ -159,7 +159,7 @@ async fn members_get_answers_declines_and_did_you_mean() {
     assert_eq!(r.body["type"], 4);
     assert!(!ephemeral(&r));
     assert!(
-        content(&r).contains("Journal of Sport Rehabilitation"),
+        content(&r).contains("Narrative review, Behm & Wilke 2019"),
         "{}",
         content(&r)
     );
@@ -502,8 +502,10 @@ async fn the_binary_answers_reloads_and_stops() {
     );
 }
 
+/// Whether the log gets this line within 60 s: a reload prepares and trains on every example
+/// again (seconds in an unoptimised build, on a busy machine), and nothing else signals it.
 async fn wait_for_log(path: &Path, needle: &str) -> bool {
-    poll(|| {
+    poll_for(Duration::from_secs(60), || {
         std::fs::read_to_string(path)
             .unwrap_or_default()
             .contains(needle)
@@ -514,7 +516,11 @@ async fn wait_for_log(path: &Path, needle: &str) -> bool {
 /// Whether `cond` becomes true within 5 s, checked every 20 ms: for files written by the bot
 /// (logs, records), which give no event to wait on.
 async fn poll(cond: impl Fn() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    poll_for(Duration::from_secs(5), cond).await
+}
+
+async fn poll_for(within: Duration, cond: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + within;
     while Instant::now() < deadline {
         if cond() {
             return true;
@@ -809,7 +815,7 @@ async fn moderators_configure_and_the_bot_replies_only_where_it_should() {
     assert!(post.body["content"]
         .as_str()
         .unwrap()
-        .contains("Journal of Sport Rehabilitation"));
+        .contains("Narrative review, Behm & Wilke 2019"));
     assert_eq!(post.body["message_reference"]["message_id"], q.to_string());
     assert_eq!(post.body["allowed_mentions"]["parse"], json!([]));
     assert_eq!(
@@ -826,9 +832,21 @@ async fn moderators_configure_and_the_bot_replies_only_where_it_should() {
         ids,
         [
             "rcb:vote:fascia-adhesions-myth:y",
-            "rcb:vote:fascia-adhesions-myth:n"
+            "rcb:vote:fascia-adhesions-myth:n",
+            "rcb:src:fascia-adhesions-myth"
         ]
     );
+
+    // "Full sources": the full citations with their links, to the presser only.
+    let press = fake.button_on(424_243, 7602, "rcb:src:fascia-adhesions-myth");
+    let (r, _) = interact(&fake, press).await;
+    let cited = content(&r);
+    assert!(ephemeral(&r), "{cited}");
+    assert!(
+        cited.contains("Behm DG, Wilke J") && cited.contains("<https://doi.org/10."),
+        "{cited}"
+    );
+    assert!(cited.contains("limited evidence"), "{cited}");
 
     // The same message replayed (as after a reconnect): no second reply.
     let (_, replay) = fake.member_message(
@@ -1832,7 +1850,8 @@ async fn an_entry_id_starting_with_safety_is_an_ordinary_answer() {
         posted_buttons(&post),
         [
             "rcb:vote:safety-itb-not-a-muscle:y",
-            "rcb:vote:safety-itb-not-a-muscle:n"
+            "rcb:vote:safety-itb-not-a-muscle:n",
+            "rcb:src:safety-itb-not-a-muscle"
         ],
         "an answer carries the vote buttons, whatever its id"
     );

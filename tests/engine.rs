@@ -196,7 +196,8 @@ fn ask_mode_offers_did_you_mean_in_the_middle_band() {
     match &r.outcome {
         Outcome::Suggest { entries } => {
             assert!(!entries.is_empty() && entries.len() <= 3);
-            assert_eq!(entries[0], "doms-rolling");
+            // "doms" alone: what DOMS is comes first, rolling for it may follow.
+            assert_eq!(entries[0], "doms-what-is-it");
             assert!(r.text.contains("Did you mean"));
         }
         other => panic!("expected suggestions, got {other:?}"),
@@ -339,7 +340,8 @@ fn every_answer_fits_discord_and_names_its_source() {
             assert!(out.contains("physio"), "{} mentions a physio", e.id);
         }
         assert!(
-            (250..=700).contains(&e.answer.chars().count()),
+            // A Discord message, not an essay: room for the evidence's strength in plain words.
+            (250..=950).contains(&e.answer.chars().count()),
             "{}: answers stay concise ({} chars)",
             e.id,
             e.answer.chars().count()
@@ -438,22 +440,14 @@ fn triage_in_members_words() {
         ("limping after parkrun yesterday", Sign::Limping),
     ];
     for (text, sign) in cases {
-        assert!(
-            signs(text).contains(sign),
-            "{text}: {:?}",
-            signs(text)
-        );
+        assert!(signs(text).contains(sign), "{text}: {:?}", signs(text));
     }
     for calm in [
         "is rolling worse than stretching before a race?",
         "my legs felt heavy in the 10k but fine now",
         "what if it gets worse later in the week?",
     ] {
-        assert!(
-            signs(calm).is_empty(),
-            "{calm}: {:?}",
-            signs(calm)
-        );
+        assert!(signs(calm).is_empty(), "{calm}: {:?}", signs(calm));
     }
 }
 
@@ -472,7 +466,7 @@ fn claims_versus_banter_in_ask_mode() {
         ),
         (
             "static stretching is the best warm up",
-            &["rolling-vs-static-stretching", "dynamic-warm-up"][..],
+            &["static-vs-dynamic-stretching"][..],
         ),
         (
             "foam rolling breaks up scar tissue",
@@ -656,5 +650,48 @@ fn minimal_pairs_by_tier() {
                 assert!(!safety(&auto), "{text}: auto {:?}", auto.outcome);
             }
         }
+    }
+}
+
+/// The safety replies lead with the action, give the first-aid steps the health-service pages
+/// give, name those pages, and reach the member whole.
+#[test]
+fn safety_replies_name_their_sources_and_fit() {
+    let engine = common::engine();
+    for (text, lead, steps) in [
+        (
+            "my mate collapsed at the finish and isn't moving",
+            "Call emergency services now",
+            &[
+                "CPR",
+                "aspirin (300 mg)",
+                "\"anaphylaxis\"",
+                "legs raised",
+                "note the time",
+            ][..],
+        ),
+        (
+            "felt a pop at the back of my heel and now I can't push off",
+            "Get this seen now",
+            &["NHS 111", "get a lift", "coughing blood"][..],
+        ),
+    ] {
+        let r = engine.respond(&engine.prepare(text), Mode::Ask);
+        assert!(
+            r.text.starts_with(&format!("🚨 **{lead}"))
+                || r.text.starts_with(&format!("🚑 **{lead}")),
+            "{}",
+            r.text
+        );
+        for step in steps {
+            assert!(r.text.contains(step), "{step} in {}", r.text);
+        }
+        assert!(
+            r.text.contains("📚 Sources: ") && r.text.contains("NHS"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.ends_with(reply::DISCLAIMER), "{}", r.text);
+        assert!(r.text.chars().count() <= 1900, "{}", r.text.chars().count());
     }
 }

@@ -87,7 +87,8 @@ fn cross_validation_over_the_knowledge_examples() {
     let config = runclub_bot::Config::default();
     let texts = runclub_bot::Engine::example_model_texts(&kb, &config.engine(), &embedder);
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let (vectors, _) = Vectors::compute(&embedder, &refs, &Caches::own(&common::cache_dir())).unwrap();
+    let (vectors, _) =
+        Vectors::compute(&embedder, &refs, &Caches::own(&common::cache_dir())).unwrap();
     let t = runclub_bot::eval::cross_validate(
         &kb,
         &config.engine(),

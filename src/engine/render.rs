@@ -3,7 +3,7 @@
 //! survive any shortening.
 
 use crate::config::ReplyConfig;
-use crate::knowledge::{Entry, KnowledgeBase};
+use crate::knowledge::{Entry, KnowledgeBase, Source};
 use crate::reply;
 use crate::triage::{Sign, Tier};
 
@@ -29,10 +29,16 @@ pub(super) fn render(
             let list: Vec<&Entry> = entries.iter().map(|id| entry(id)).collect();
             return reply::finish(&reply::suggestions(&list), config.max_chars);
         }
-        Outcome::Safety { tier } => (
-            reply::safety(*tier, &config.emergency_number),
-            reply::DISCLAIMER,
-        ),
+        Outcome::Safety { tier } => {
+            let sources: Vec<&Source> = reply::safety_sources(*tier)
+                .iter()
+                .filter_map(|id| kb.source(id).map(|s| &**s))
+                .collect();
+            (
+                reply::safety(*tier, &config.emergency_number, &sources),
+                reply::DISCLAIMER,
+            )
+        }
         Outcome::Decline { .. } if mode.is_auto() => return String::new(),
         Outcome::Decline { .. } => {
             let advice: Vec<&str> = kb
