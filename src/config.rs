@@ -113,6 +113,9 @@ pub struct DetectorConfig {
     /// An explicit emergency or urgent rule is overruled when the detector gives "no warning
     /// sign" more than this probability (1.0: rules are never overruled).
     pub rule_veto: f32,
+    /// The same for the physio signs' phrases ("for three years", "came back" in a story that
+    /// describes no pain of the member's own).
+    pub sign_veto: f32,
 }
 
 /// `[training]`: how the head and the detector are trained at load (full-batch Adam).
@@ -162,8 +165,9 @@ pub struct AutoConfig {
     /// is posted unasked: higher than `detector.urgent_threshold`, since a false "call 999" in
     /// club chat costs the bot its place. The explicit rules still speak below it.
     pub safety_threshold: f32,
-    /// As `detector.rule_veto`, for safety replies posted unasked: an explicit rule speaks in
-    /// a channel only when the detector is not this sure that nothing is described.
+    /// As `detector.rule_veto` and `detector.sign_veto`, for replies posted unasked: an
+    /// explicit rule speaks in a channel only when the detector is not this sure that nothing
+    /// is described.
     pub rule_veto: f32,
 }
 
@@ -297,6 +301,7 @@ impl Default for DetectorConfig {
             urgent_threshold: 0.8,
             balance: 1.0,
             rule_veto: 0.99,
+            sign_veto: 0.99,
         }
     }
 }
@@ -515,6 +520,7 @@ impl Config {
             ("detector.urgent_threshold", detector.urgent_threshold),
             ("detector.balance", detector.balance),
             ("detector.rule_veto", detector.rule_veto),
+            ("detector.sign_veto", detector.sign_veto),
             ("autoreply.strict_answer", self.autoreply.strict_answer),
             ("autoreply.loose_answer", self.autoreply.loose_answer),
         ];

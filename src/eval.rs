@@ -747,6 +747,12 @@ pub struct HeldOutRow {
     pub auto_replies: usize,
     pub auto_right: usize,
     pub auto_to_none: usize,
+    /// Questions that come with warning signs of their own pain (weeks of it, worse, at night,
+    /// swelling...): how many were led by the advice to see a physio, and how many got
+    /// emergency or urgent wording instead.
+    pub red_flags: usize,
+    pub red_flags_escalated: usize,
+    pub red_flags_over: usize,
 }
 
 /// A held-out set's figures, short messages and long posts apart.
@@ -769,6 +775,9 @@ impl HeldOutFigures {
             t.auto_replies += r.auto_replies;
             t.auto_right += r.auto_right;
             t.auto_to_none += r.auto_to_none;
+            t.red_flags += r.red_flags;
+            t.red_flags_escalated += r.red_flags_escalated;
+            t.red_flags_over += r.red_flags_over;
         }
         t
     }
@@ -790,7 +799,17 @@ impl fmt::Display for HeldOutRow {
             self.auto_replies,
             pct(self.auto_right, self.on_topic),
             self.auto_to_none,
-        )
+        )?;
+        if self.red_flags > 0 {
+            write!(
+                f,
+                "; {} with warning signs: physio first {}, emergency or urgent {}",
+                self.red_flags,
+                pct(self.red_flags_escalated, self.red_flags),
+                self.red_flags_over
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -808,7 +827,8 @@ impl fmt::Display for HeldOutFigures {
 }
 
 /// Scores a held-out file (`kind<TAB>label<TAB>text`, a header line first): kind `on_topic`
-/// with the entry id that answers it (`a|b` when either answers it), or `chatter` /
+/// with the entry id that answers it (`a|b` when either answers it), `red_flag` (a question
+/// with warning signs of the member's own pain: the physio advice must lead), or `chatter` /
 /// `out_of_scope` with label `none`.
 pub fn held_out_set(engine: &Engine, path: &Path) -> anyhow::Result<HeldOutFigures> {
     let text = std::fs::read_to_string(path)?;
@@ -864,7 +884,27 @@ pub fn held_out_set(engine: &Engine, path: &Path) -> anyhow::Result<HeldOutFigur
                 }
                 if auto.answered() {
                     row.auto_replies += 1;
-                    row.auto_right += usize::from(verdict(&auto) == Verdict::Right);
+                    match verdict(&auto) {
+                        Verdict::Right => row.auto_right += 1,
+                        other => figures
+                            .failures
+                            .push(format!("auto {message:?}: {other:?} ({label})")),
+                    }
+                }
+            }
+            "red_flag" => {
+                row.red_flags += 1;
+                match judge(&Expected::Escalate(Tier::Physio), &ask) {
+                    Verdict::Right => row.red_flags_escalated += 1,
+                    Verdict::OtherTier(t) => {
+                        row.red_flags_over += 1;
+                        figures
+                            .failures
+                            .push(format!("{message:?}: {t:?} for a red flag"));
+                    }
+                    _ => figures
+                        .failures
+                        .push(format!("{message:?}: red flag not escalated")),
                 }
             }
             "chatter" | "out_of_scope" => {

@@ -241,6 +241,7 @@ fn tier_class(tier: Option<Tier>) -> usize {
 pub fn train<'a>(
     kb: &KnowledgeBase,
     vector_of: &dyn Fn(&str) -> Option<&'a [f32]>,
+    has_signs: &dyn Fn(&str) -> bool,
     head_config: &TrainConfig,
     sign_config: &TrainConfig,
 ) -> Result<Trained, TrainError> {
@@ -260,8 +261,22 @@ pub fn train<'a>(
     }
     let head = Classifier::train(&feats, &labels, none_class + 1, head_config)?;
 
-    // Everything the head learnt from is a "no warning sign" example for the detector.
-    let mut sign_labels = vec![0; feats.len()];
+    // Everything the head learnt from is a "no warning sign" example for the detector, except
+    // the examples the physio signs' phrases fire on: "my knee has hurt for three weeks, is it
+    // ITBS?" asks an entry's question *and* describes a warning sign, so it must not teach the
+    // detector that weeks of pain are nothing. (The head still learns its entry from it: it is
+    // the background under the physio advice.)
+    let mut sign_feats: Vec<&[f32]> = Vec::with_capacity(feats.len() + kb.warning_signs.len());
+    let mut sign_labels = Vec::with_capacity(sign_feats.capacity());
+    let questions = kb.entries.iter().flat_map(|e| e.questions.iter());
+    for (f, text) in feats.iter().zip(questions.chain(&kb.none)) {
+        if has_signs(text) {
+            continue;
+        }
+        sign_feats.push(f);
+        sign_labels.push(0);
+    }
+    let mut feats = sign_feats;
     for s in &kb.warning_signs {
         feats.push(vector_of(&s.text).ok_or_else(|| missing(&s.text))?);
         sign_labels.push(tier_class(s.tier));

@@ -93,13 +93,14 @@ pub(super) fn tier(
     // learnt model is the primary decision: a rule is overruled when the detector is
     // near-certain the message describes nothing at all ("the gazebo collapsed", "collapsed at
     // the finish last year, fine now"), which words alone can't tell.
-    let veto = match mode {
-        Mode::Ask => config.detector.rule_veto,
-        Mode::Auto(_) => config.auto.rule_veto,
+    let (veto, sign_veto) = match mode {
+        Mode::Ask => (config.detector.rule_veto, config.detector.sign_veto),
+        Mode::Auto(_) => (config.auto.rule_veto, config.auto.rule_veto),
     };
-    let vetoed = semantic.is_some_and(|s| s.signs[0] > veto);
-    let urgent_rule = triage::urgent_tier(words, rules).filter(|_| !vetoed);
-    let ruled = urgent_rule.or((!signs.is_empty()).then_some(Tier::Physio));
+    let nothing = semantic.map_or(0.0, |s| s.signs[0]);
+    let urgent_rule = triage::urgent_tier(words, rules).filter(|_| nothing <= veto);
+    let physio_rule = (!signs.is_empty() && nothing <= sign_veto).then_some(Tier::Physio);
+    let ruled = urgent_rule.or(physio_rule);
     detected.max(ruled)
 }
 

@@ -160,10 +160,18 @@ impl Engine {
             .entry(&reply.fallback_entry)
             .map(|e| e.id.clone())
             .ok_or_else(|| EngineError::UnknownFallback(reply.fallback_entry.clone()))?;
-        // Every example as the model sees it: prepared exactly as a member's message is.
+        // Every example as the model sees it: prepared exactly as a member's message is, and
+        // whether the physio signs' phrases find a warning sign in it.
+        let mut with_signs = std::collections::HashSet::new();
         let model_text: std::collections::HashMap<&str, String> = semantic::example_texts(&kb)
             .into_iter()
-            .map(|t| (t, matcher.prepare(t).model_text().to_string()))
+            .map(|t| {
+                let prepared = matcher.prepare(t);
+                if !triage::assess(prepared.words(), &kb.physio_signs).is_empty() {
+                    with_signs.insert(t);
+                }
+                (t, prepared.model_text().to_string())
+            })
             .collect();
         let missing: Vec<&str> = model_text
             .values()
@@ -182,6 +190,7 @@ impl Engine {
         let trained = semantic::train(
             &kb,
             &vector_of,
+            &|example| with_signs.contains(example),
             &config.training.with_balance(config.head.balance),
             &config.training.with_balance(config.detector.balance),
         )?;
