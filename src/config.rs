@@ -301,7 +301,7 @@ impl Default for DetectorConfig {
             urgent_threshold: 0.8,
             balance: 1.0,
             rule_veto: 0.99,
-            sign_veto: 0.99,
+            sign_veto: 0.999,
         }
     }
 }
