@@ -165,9 +165,9 @@ pub struct AutoConfig {
     /// is posted unasked: higher than `detector.urgent_threshold`, since a false "call 999" in
     /// club chat costs the bot its place. The explicit rules still speak below it.
     pub safety_threshold: f32,
-    /// As `detector.rule_veto` and `detector.sign_veto`, for replies posted unasked: an
-    /// explicit rule speaks in a channel only when the detector is not this sure that nothing
-    /// is described.
+    /// As `detector.rule_veto`, for safety replies posted unasked: an explicit emergency or
+    /// urgent rule speaks in a channel only when the detector is not this sure that nothing is
+    /// described. (The physio signs keep `detector.sign_veto`.)
     pub rule_veto: f32,
 }
 

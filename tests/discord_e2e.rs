@@ -195,7 +195,7 @@ async fn members_get_answers_declines_and_did_you_mean() {
         .clone();
     assert!(!buttons.is_empty() && buttons.len() <= 3);
     let custom_id = buttons[0]["custom_id"].as_str().unwrap().to_string();
-    assert_eq!(custom_id, "rcb:show:doms-rolling");
+    assert_eq!(custom_id, "rcb:show:doms-what-is-it");
     assert!(buttons
         .iter()
         .all(|b| b["label"].as_str().unwrap().chars().count() <= 80));
@@ -541,7 +541,8 @@ async fn a_rejected_token_is_one_clear_line() {
         .env("DISCORD_API_BASE", &fake.base)
         .env("RUNCLUB_DATA_DIR", dir.join("data"))
         .output();
-    let out = tokio::time::timeout(Duration::from_secs(10), out)
+    // Start-up trains on every example (seconds in an unoptimised build) before connecting.
+    let out = tokio::time::timeout(Duration::from_secs(60), out)
         .await
         .expect("exits, no retry loop")
         .unwrap();

@@ -110,7 +110,7 @@ fn ask_mode_table() {
         ),
         (
             "does holding static stretches before running sap power",
-            Some("rolling-vs-static-stretching"),
+            Some("static-vs-dynamic-stretching"),
         ),
         (
             "can you lengthen the iliotibal band by rolling",
@@ -122,7 +122,7 @@ fn ask_mode_table() {
         ("shud i roll my achillies", Some("tendon-strength")),
         (
             "what actually helps ITBS, more rolling or glute work?",
-            Some("itb-syndrome"),
+            Some("itb-what-helps"),
         ),
         (
             "DOMs after my marathon, will foam rolling help",

@@ -93,9 +93,11 @@ pub(super) fn tier(
     // learnt model is the primary decision: a rule is overruled when the detector is
     // near-certain the message describes nothing at all ("the gazebo collapsed", "collapsed at
     // the finish last year, fine now"), which words alone can't tell.
+    // The physio signs keep one veto in both modes: in a channel they only put the physio
+    // advice in front of an answer, never a "call 999" of their own.
     let (veto, sign_veto) = match mode {
         Mode::Ask => (config.detector.rule_veto, config.detector.sign_veto),
-        Mode::Auto(_) => (config.auto.rule_veto, config.auto.rule_veto),
+        Mode::Auto(_) => (config.auto.rule_veto, config.detector.sign_veto),
     };
     let nothing = semantic.map_or(0.0, |s| s.signs[0]);
     let urgent_rule = triage::urgent_tier(words, rules).filter(|_| nothing <= veto);
