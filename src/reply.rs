@@ -152,8 +152,8 @@ pub fn escalation(signs: &[Sign]) -> String {
 /// The sources of the safety replies (ids in the knowledge's `sources`): the NHS and
 /// health-service pages of the evidence dossier's warning signs. `check` refuses a knowledge
 /// that lacks any of them.
-pub const EMERGENCY_SOURCES: &[&str] = &["S1", "S2", "S3", "S4b", "S9", "S10"];
-pub const URGENT_SOURCES: &[&str] = &["S4a", "S5a", "S6", "S7", "S8", "S9"];
+pub const EMERGENCY_SOURCES: &[&str] = &["S1", "S2", "S3", "S4b", "S7", "S9", "S10"];
+pub const URGENT_SOURCES: &[&str] = &["S4a", "S5a", "S6", "S8", "S9"];
 
 /// The sources a tier's safety reply rests on.
 pub fn safety_sources(tier: Tier) -> &'static [&'static str] {
@@ -186,8 +186,8 @@ pub fn safety(tier: Tier, emergency_number: &str, sources: &[&Source]) -> String
              adrenaline auto-injector if they carry one, tell the call handler \"anaphylaxis\", \
              and lie them flat with their legs raised.\n\
              • Face drooping, an arm weak or speech slurred: note the time it started.\n\
-             • Overheated or confused after running: get them into shade, soak them with cool \
-             water and fan them."
+             • Overheated or confused after running: get them into shade, spray or sponge them \
+             with cool water and fan them."
         ),
         Tier::Urgent => format!(
             "🚑 **Get this seen now: urgent care or A&E.**\n\

@@ -320,17 +320,7 @@ fn warning_signs_lead_with_the_physio() {
 #[test]
 fn every_answer_fits_discord_and_names_its_source() {
     let engine = common::engine();
-    let all_signs = [
-        Sign::Persistent,
-        Sign::Worsening,
-        Sign::NightOrRest,
-        Sign::Swelling,
-        Sign::Numbness,
-        Sign::Limping,
-        Sign::WeightBearing,
-        Sign::SharpOrSudden,
-        Sign::Recurring,
-    ];
+    let all_signs = Sign::ALL;
     for e in &engine.knowledge().entries {
         for text in [reply::answer(e), reply::escalated_answer(&all_signs, e)] {
             // Every answer reaches the member whole at the default limit: nothing is cut off.
