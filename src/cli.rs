@@ -283,6 +283,17 @@ pub fn eval(
     labelled_sets(&engine, options, out)
 }
 
+/// Up to `n` of a labelled set's failures, under the set's figures.
+fn got_wrong(failures: &[String], n: usize, out: &mut dyn Write) -> std::io::Result<()> {
+    if n > 0 {
+        writeln!(out, "  got wrong:")?;
+        for f in failures.iter().take(n) {
+            writeln!(out, "    {f}")?;
+        }
+    }
+    Ok(())
+}
+
 /// The figures on labelled message files: the public set's format, and safety sets by kind.
 fn labelled_sets(
     engine: &Engine,
@@ -294,12 +305,7 @@ fn labelled_sets(
         let figures = crate::eval::held_out_set(engine, path)?;
         writeln!(out, "Held-out set {}:", path.display())?;
         write!(out, "{figures}")?;
-        if failures > 0 {
-            writeln!(out, "  got wrong:")?;
-            for f in figures.failures.iter().take(failures) {
-                writeln!(out, "    {f}")?;
-            }
-        }
+        got_wrong(&figures.failures, failures, out)?;
     }
     if let Some(path) = public {
         let figures = crate::eval::public_set(engine, path)?;
@@ -314,12 +320,7 @@ fn labelled_sets(
         let figures = crate::eval::safety_set(engine, path)?;
         writeln!(out, "Safety set {} (by kind):", path.display())?;
         write!(out, "{figures}")?;
-        if failures > 0 {
-            writeln!(out, "  got wrong:")?;
-            for f in figures.failures.iter().take(failures) {
-                writeln!(out, "    {f}")?;
-            }
-        }
+        got_wrong(&figures.failures, failures, out)?;
     }
     Ok(())
 }
